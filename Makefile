@@ -1,0 +1,53 @@
+# Thin wrapper over CMake presets. The first two targets are the README's set-up.
+#   make run     install deps, build release, start the appliance demo on loopback (foreground)
+#   make test    install deps, build, run every test layer fast enough for CI
+#   make bench   benchmark against Knot, NSD and gdnsd (not in CI)
+#   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each, default 300)
+#   make asan    build and run the unit and integration tests under ASan+UBSan
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 300
+SMOKE_SECONDS ?= 30
+
+.PHONY: all deps build run test asan fuzz fuzz-build fuzz-smoke bench clean format
+
+all: build
+
+deps:
+	@packaging/deps.sh test
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS)
+
+run: build
+	@etc/demo/run.sh build/release
+
+test: build
+	@cd build/release && ctest --output-on-failure -j 1 --timeout 600
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build build/asan -j $(JOBS)
+	@cd build/asan && ctest --output-on-failure -j 1 --timeout 900
+
+fuzz-build: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build/fuzz -j $(JOBS) --target fuzz_targets
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run.sh build/fuzz $(SMOKE_SECONDS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+bench: build
+	@packaging/deps.sh bench
+	@tests/bench/run.sh build/release
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	@rm -rf build

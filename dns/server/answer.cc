@@ -1,0 +1,421 @@
+// dns/server/answer.cc: query -> response. DOC:
+// parse_query() checks the message; closest() picks the zone; lookup() classifies the name,
+// and the loop below follows CNAME and DNAME chains inside the zone (RFC 1034 4.3.2 step 3,
+// RFC 6672 3.3), writing each step's RRsets. Names are compressed against the question and
+// every owner written so far (RFC 1035 4.1.4); RDATA is copied as stored. Additional-section
+// data (glue, NS/MX/SRV targets) follows the answer; a referral whose in-domain glue does not
+// fit is marked TC (RFC 9471). The OPT record's room is reserved before any section is written.
+#include "dns/server/answer.h"
+
+#include <algorithm>
+
+#include "dns/wire/query.h"
+#include "dns/wire/wire.h"
+#include "dns/zone/lookup.h"
+
+namespace cdn::dns {
+namespace {
+
+constexpr size_t kMaxChain = 16;  // CNAME/DNAME steps followed inside a zone
+constexpr size_t kMaxCompressionEntries = 96;
+constexpr size_t kMaxAdditional = 8;  // RRsets whose targets go to the additional section
+
+class Writer {
+ public:
+  Writer(uint8_t* buf, size_t limit) : buf_(buf), limit_(limit) {}
+
+  size_t pos() const { return pos_; }
+  void set_pos(size_t p) { pos_ = p; }
+  // A point to roll back to: what was written after it, and the names remembered there, go.
+  struct Mark {
+    size_t pos, entries;
+  };
+  Mark mark() const { return {pos_, n_entries_}; }
+  void rollback(Mark m) {
+    pos_ = m.pos;
+    n_entries_ = m.entries;
+  }
+  uint8_t* data() { return buf_; }
+  bool room(size_t n) const { return pos_ + n <= limit_; }
+  void set_limit(size_t limit) { limit_ = limit; }
+
+  bool put(const void* src, size_t n) {
+    if (!room(n)) return false;
+    std::memcpy(buf_ + pos_, src, n);
+    pos_ += n;
+    return true;
+  }
+
+  // Registers the suffixes of a name written at packet offset `at` that start before `upto`
+  // (the labels written out; the rest was a pointer to a name already registered).
+  void remember(const uint8_t* name, size_t len, size_t at, size_t upto = kMaxNameLength) {
+    for (size_t i = 0; i < upto && name[i] != 0 && n_entries_ < kMaxCompressionEntries;
+         i += name[i] + 1) {
+      if (at + i >= 0x4000) return;
+      entries_[n_entries_++] = {name + i, uint16_t(len - i), uint16_t(at + i)};
+    }
+  }
+
+  // Writes a lower-case name, compressed against every name remembered so far.
+  bool put_name(const uint8_t* name, size_t len) {
+    size_t start = pos_;
+    for (size_t i = 0; i < len; i += name[i] + 1) {
+      if (name[i] == 0) {
+        if (!put(name, len)) return false;
+        remember(name, len, start);
+        return true;
+      }
+      const uint8_t* suffix = name + i;
+      size_t suffix_len = len - i;
+      for (size_t e = 0; e < n_entries_; ++e) {
+        const Entry& en = entries_[e];
+        if (en.len == suffix_len && names_equal(en.name, en.len, suffix, suffix_len)) {
+          uint8_t ptr[2] = {uint8_t(0xC0 | (en.offset >> 8)), uint8_t(en.offset)};
+          if (!put(name, i) || !put(ptr, 2)) return false;
+          remember(name, len, start, i);
+          return true;
+        }
+      }
+    }
+    return false;  // not reached for a well-formed name
+  }
+
+ private:
+  struct Entry {
+    const uint8_t* name;
+    uint16_t len;
+    uint16_t offset;
+  };
+  uint8_t* buf_;
+  size_t limit_;
+  size_t pos_ = 0;
+  Entry entries_[kMaxCompressionEntries];
+  size_t n_entries_ = 0;
+};
+
+// The name being resolved: the question, or a CNAME/DNAME target later in the chain.
+struct Current {
+  const uint8_t* name;
+  size_t len;
+  uint8_t labels[kMaxLabels];
+  size_t label_count;
+  bool is_question;
+};
+
+void set_labels(Current& c) {
+  c.label_count = 0;
+  for (size_t i = 0; c.name[i] != 0; i += c.name[i] + 1) c.labels[c.label_count++] = uint8_t(i);
+}
+
+class ResponseBuilder {
+ public:
+  explicit ResponseBuilder(Writer& w) : w_(w) {}
+
+  // Writes every RR of `rr` with the given owner. Returns false when it does not fit
+  // (the writer is then rolled back to where the RRset began).
+  bool put_rrset(const Current& owner, const RRset& rr, uint16_t& section_count) {
+    return put_rrset_owned(rr, section_count, [&] {
+      if (owner.is_question) return put_question_pointer();
+      return w_.put_name(owner.name, owner.len);
+    });
+  }
+  bool put_rrset(const Node& owner, const RRset& rr, uint16_t& section_count) {
+    return put_rrset_owned(rr, section_count,
+                           [&] { return w_.put_name(owner.name.data(), owner.name.size()); });
+  }
+
+  bool put_question_pointer() {
+    static constexpr uint8_t kPtr[2] = {0xC0, 0x0C};
+    return w_.put(kPtr, 2);
+  }
+
+ private:
+  template <class WriteOwner>
+  bool put_rrset_owned(const RRset& rr, uint16_t& section_count, WriteOwner write_owner) {
+    const Writer::Mark start = w_.mark();
+    const uint8_t* p = rr.wire.data();
+    const uint8_t* end = p + rr.wire.size();
+    size_t owner_at = 0;
+    for (bool first = true; p < end; first = false) {
+      size_t rdlen = get16(p + 8);
+      if (first) {
+        owner_at = w_.pos();
+        if (!write_owner()) return w_.rollback(start), false;
+      } else if (owner_at < 0x4000) {
+        uint8_t ptr[2] = {uint8_t(0xC0 | (owner_at >> 8)), uint8_t(owner_at)};
+        if (!w_.put(ptr, 2)) return w_.rollback(start), false;
+      } else if (!write_owner()) {
+        return w_.rollback(start), false;
+      }
+      size_t rdata_at = w_.pos() + 10;
+      if (!w_.put(p, 10 + rdlen)) return w_.rollback(start), false;
+      if (first && rr.type == type::CNAME) {
+        // The target is the next owner in a chain: let it compress to this RDATA.
+        w_.remember(rr.target.data(), rr.target.size(), rdata_at);
+      }
+      p += 10 + rdlen;
+    }
+    section_count = uint16_t(section_count + rr.count);
+    return true;
+  }
+
+  Writer& w_;
+};
+
+size_t opt_size(const Snapshot& snap, const Query& q) {
+  size_t n = 11;
+  if (q.nsid_requested && !snap.options.nsid.empty()) n += 4 + snap.options.nsid.size();
+  if (q.has_ecs) n += 4 + 4 + (q.ecs.source_prefix + 7) / 8;
+  return n;
+}
+
+// RFC 6891 6.1.2 / 6.1.3: our payload size, the upper rcode bits, version 0, DO copied.
+void put_opt(Writer& w, const Snapshot& snap, const Query& q, uint16_t rcode) {
+  uint8_t* p = w.data() + w.pos();
+  size_t rdlen = opt_size(snap, q) - 11;
+  p[0] = 0;
+  put16(p + 1, type::OPT);
+  put16(p + 3, snap.options.max_udp_payload);
+  put32(p + 5, uint32_t(rcode >> 4) << 24 | (q.dnssec_ok ? 0x8000u : 0u));
+  put16(p + 9, uint16_t(rdlen));
+  p += 11;
+  if (q.nsid_requested && !snap.options.nsid.empty()) {
+    put16(p, edns::Nsid);
+    put16(p + 2, uint16_t(snap.options.nsid.size()));
+    std::memcpy(p + 4, snap.options.nsid.data(), snap.options.nsid.size());
+    p += 4 + snap.options.nsid.size();
+  }
+  if (q.has_ecs) {
+    // RFC 7871 7.2.1: echo family, source prefix and address; scope 0 = valid for everyone.
+    size_t bytes = (q.ecs.source_prefix + 7) / 8;
+    put16(p, edns::ClientSubnet);
+    put16(p + 2, uint16_t(4 + bytes));
+    put16(p + 4, q.ecs.family);
+    p[6] = q.ecs.source_prefix;
+    p[7] = 0;
+    std::memcpy(p + 8, q.ecs.address, bytes);
+  }
+  w.set_pos(w.pos() + 11 + rdlen);
+}
+
+struct Sections {
+  uint16_t an = 0, ns = 0, ar = 0;
+};
+
+// Resolves the question inside `zone`, writing answer, authority and additional sections.
+// Returns the rcode; sets `aa` and `tc`.
+Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport transport, Sections& s,
+              bool& aa, bool& tc) {
+  ResponseBuilder b(w);
+  Current cur;
+  cur.name = q.qname;
+  cur.len = q.qname_len;
+  std::copy(q.qname_labels, q.qname_labels + q.qname_label_count, cur.labels);
+  cur.label_count = q.qname_label_count;
+  cur.is_question = true;
+  uint8_t synthesized[kMaxChain][kMaxNameLength];  // DNAME substitutions, one per step
+  const RRset* additional[kMaxAdditional];
+  size_t n_additional = 0;
+  uint32_t visited[kMaxChain];
+  size_t n_visited = 0;
+  Rcode rcode = Rcode::NoError;
+  aa = true;
+
+  auto truncate = [&] {
+    tc = true;
+    return rcode;
+  };
+  auto add_for_additional = [&](const RRset* rr) {
+    if (!rr->additional.empty() && n_additional < kMaxAdditional) additional[n_additional++] = rr;
+  };
+
+  for (size_t step = 0;; ++step) {
+    LookupResult r = lookup(zone, cur.name, cur.len, cur.labels, cur.label_count, q.qtype);
+    bool follow = false;
+    switch (r.kind) {
+      case LookupKind::Answer: {
+        const Node& node = zone.node(r.node);
+        if (q.qtype == type::ANY) {
+          // RFC 8482 4.1: over UDP one RRset is enough; over TCP send them all.
+          for (const RRset& rr : zone.rrsets(node)) {
+            if (!b.put_rrset(cur, rr, s.an)) return truncate();
+            if (transport == Transport::Udp) break;
+          }
+        } else {
+          if (!b.put_rrset(cur, *r.rrset, s.an)) return truncate();
+          add_for_additional(r.rrset);
+        }
+        break;
+      }
+      case LookupKind::Cname: {
+        bool seen = false;
+        for (size_t i = 0; i < n_visited; ++i) seen |= visited[i] == r.node;
+        if (seen) break;  // a loop: every CNAME of it is in the answer already
+        if (!b.put_rrset(cur, *r.rrset, s.an)) return truncate();
+        if (n_visited < kMaxChain) visited[n_visited++] = r.node;
+        const auto& t = r.rrset->target;
+        // Follow only inside this zone (RFC 1034 4.3.2 3.a restarts at step 1 in general, but
+        // an authoritative server answers from its own data; a loop ends the chain).
+        if (step + 1 < kMaxChain && name_is_below_or_equal(t.data(), t.size(), zone.origin().data(),
+                                                           zone.origin().size())) {
+          cur.name = t.data();
+          cur.len = t.size();
+          cur.is_question = false;
+          set_labels(cur);
+          follow = true;
+        }
+        break;
+      }
+      case LookupKind::NoData:
+      case LookupKind::NxDomain:
+        if (r.kind == LookupKind::NxDomain) rcode = Rcode::NxDomain;  // RFC 6604 3
+        if (!b.put_rrset(zone.apex(), zone.negative_soa(), s.ns)) return truncate();
+        break;
+      case LookupKind::Referral: {
+        if (step == 0) aa = false;  // RFC 1034 4.3.2 3.b: a referral is not authoritative
+        if (!b.put_rrset(zone.node(r.node), *r.rrset, s.ns)) return truncate();
+        add_for_additional(r.rrset);
+        break;
+      }
+      case LookupKind::Dname: {
+        const Node& owner = zone.node(r.node);
+        if (!b.put_rrset(owner, *r.rrset, s.an)) return truncate();
+        // RFC 6672 2.2: replace the owner suffix of the current name by the target.
+        const auto& target = r.rrset->target;
+        size_t prefix_len = cur.len - owner.name.size();
+        if (prefix_len + target.size() > kMaxNameLength) {
+          rcode = Rcode::YxDomain;  // RFC 6672 2.2: the result would be too long
+          break;
+        }
+        uint8_t* out = synthesized[step];
+        std::memcpy(out, cur.name, prefix_len);
+        std::memcpy(out + prefix_len, target.data(), target.size());
+        size_t out_len = prefix_len + target.size();
+        // The synthesized CNAME: owner = current name, TTL = the DNAME's (RFC 6672 3.4).
+        const Writer::Mark start = w.mark();
+        bool ok = cur.is_question ? b.put_question_pointer() : w.put_name(cur.name, cur.len);
+        uint8_t fixed[10];
+        put16(fixed, type::CNAME);
+        put16(fixed + 2, kClassIn);
+        put32(fixed + 4, r.rrset->ttl);
+        put16(fixed + 8, uint16_t(out_len));
+        size_t rdata_at = 0;
+        ok = ok && w.put(fixed, 10) && ((rdata_at = w.pos()), w.put(out, out_len));
+        if (!ok) {
+          w.rollback(start);
+          return truncate();
+        }
+        w.remember(out, out_len, rdata_at);
+        ++s.an;
+        if (q.qtype == type::CNAME) break;
+        if (step + 1 < kMaxChain &&
+            name_is_below_or_equal(out, out_len, zone.origin().data(), zone.origin().size())) {
+          cur.name = out;
+          cur.len = out_len;
+          cur.is_question = false;
+          set_labels(cur);
+          follow = true;
+        }
+        break;
+      }
+    }
+    if (!follow) break;
+  }
+
+  // Additional section: A then AAAA of each target node. Leaving out optional data is fine;
+  // missing in-domain glue of a referral makes the response truncated (RFC 9471 3).
+  for (size_t i = 0; i < n_additional; ++i) {
+    const RRset* rr = additional[i];
+    for (size_t k = 0; k < rr->additional.size(); ++k) {
+      const Node& target = zone.node(rr->additional[k]);
+      for (uint16_t t : {type::A, type::AAAA}) {
+        const RRset* glue = zone.rrset(target, t);
+        if (glue && !b.put_rrset(target, *glue, s.ar) && rr->glue_required[k]) tc = true;
+      }
+    }
+  }
+  return rcode;
+}
+
+void finish_header(uint8_t* h, const Query& q, Rcode rcode, bool aa, bool tc, uint16_t qd,
+                   const Sections& s, uint16_t ar_extra) {
+  put16(h, q.id);
+  h[2] = uint8_t(0x80 | (q.opcode << 3) | (aa ? 0x04 : 0) | (tc ? 0x02 : 0) | (q.rd ? 0x01 : 0));
+  h[3] = uint8_t((q.cd ? 0x10 : 0) | (uint16_t(rcode) & 0x0F));
+  put16(h + 4, qd);
+  put16(h + 6, s.an);
+  put16(h + 8, s.ns);
+  put16(h + 10, uint16_t(s.ar + ar_extra));
+}
+
+bool is_unsupported_meta_type(uint16_t t) {
+  return t == type::OPT || t == type::TKEY || t == type::TSIG || t == type::MAILA ||
+         t == type::MAILB || t == type::AXFR || t == type::IXFR;
+}
+
+}  // namespace
+
+size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::span<uint8_t> out,
+                    Transport transport, QueryCounters& counters) noexcept {
+  Query q;
+  ParseResult parsed = parse_query(query, q);
+  if (parsed == ParseResult::Drop) {
+    QueryCounters::bump(counters.dropped);
+    return 0;
+  }
+  QueryCounters::bump(counters.queries_by_transport[transport == Transport::Tcp ? 1 : 0]);
+  Writer w(out.data(), out.size());
+  Sections s;
+  Rcode rcode = Rcode::NoError;
+  bool aa = false, tc = false, with_question = q.has_question, with_opt = false;
+
+  if (parsed == ParseResult::Ok) {
+    counters.count_qtype(q.qtype);
+    with_opt = q.has_edns;
+    size_t max = transport == Transport::Tcp ? out.size()
+                 : q.has_edns ? std::min<size_t>(q.udp_payload, snap.options.max_udp_payload)
+                              : 512;
+    max = std::min(max, out.size());
+    size_t reserve = with_opt ? opt_size(snap, q) : 0;
+    w.set_limit(max - reserve);
+    w.set_pos(q.question_end);
+    std::memcpy(out.data() + kHeaderSize, query.data() + kHeaderSize, q.question_end - kHeaderSize);
+    w.remember(q.qname, q.qname_len, kHeaderSize);
+    const Writer::Mark after_question = w.mark();
+
+    const CompiledZone* zone = nullptr;
+    if (q.has_edns && q.edns_version != 0) {
+      rcode = Rcode::BadVers;  // RFC 6891 6.1.3
+    } else if (is_unsupported_meta_type(q.qtype)) {
+      rcode = q.qtype == type::OPT ? Rcode::FormErr : Rcode::NotImp;
+    } else if (q.qclass != kClassIn) {
+      rcode = Rcode::Refused;
+    } else if ((zone = snap.zones.closest(q.qname, q.qname_len, q.qname_labels,
+                                          q.qname_label_count)) == nullptr) {
+      rcode = Rcode::Refused;
+    } else {
+      rcode = resolve(w, *zone, q, transport, s, aa, tc);
+      if (tc && s.ns == 0 && s.ar == 0) {
+        // Truncated in the answer or authority: send the question alone (RFC 2181 9).
+        s = Sections{};
+        w.rollback(after_question);
+      }
+    }
+    w.set_limit(max);
+  } else if (parsed == ParseResult::NotImp) {
+    rcode = Rcode::NotImp;
+    with_question = false;
+    w.set_pos(kHeaderSize);
+  } else {
+    rcode = Rcode::FormErr;
+    with_question = false;  // the question itself may be what is malformed
+    w.set_pos(kHeaderSize);
+  }
+  if (with_opt) put_opt(w, snap, q, uint16_t(rcode));
+  finish_header(out.data(), q, rcode, aa, tc, with_question ? 1 : 0, s, with_opt ? 1 : 0);
+  QueryCounters::bump(counters.responses_by_rcode[std::min<size_t>(uint16_t(rcode), 23)]);
+  if (tc) QueryCounters::bump(counters.truncated);
+  return w.pos();
+}
+
+}  // namespace cdn::dns

@@ -1,0 +1,301 @@
+#include "dns/server/server.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/control/control.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/store/dns_config.h"
+#include "dns/zone/loader.h"
+
+namespace cdn::dns {
+namespace {
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+// The zone load errors, one "FILE:LINE: reason" per line.
+Error zone_errors(const ZoneLoad& load) {
+  std::string text;
+  for (const auto& e : load.errors) {
+    if (!text.empty()) text += "\n";
+    text += e.text();
+  }
+  return Error(text);
+}
+
+Status drop_privileges(const std::string& user) {
+  passwd* pw = getpwnam(user.c_str());
+  if (pw == nullptr) return Error("--user", "no such user '" + user + "'");
+  if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+    return Error("--user", std::string("cannot switch to '") + user + "': " + std::strerror(errno));
+  return Ok{};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Snapshot>> Server::load() const {
+  SnapshotOptions options;
+  options.nsid = config_.nsid;
+  std::vector<ZoneData> zones;
+  if (!config_.db_path.empty()) {
+    auto db = store::read_dns_config(config_.db_path);
+    if (!db) return db.error();
+    options.version = db->version;
+    if (!db->nsid.empty() && config_.nsid.empty()) options.nsid = db->nsid;
+    for (const auto& z : db->zones) {
+      auto load = parse_zone_text(z.text, z.name, "db:" + z.name);
+      if (!load.ok()) return zone_errors(load);
+      zones.push_back(std::move(load.zone));
+    }
+  } else {
+    for (const auto& f : config_.zone_files) {
+      auto load = load_zone_file(f.path, f.origin);
+      if (!load.ok()) return zone_errors(load);
+      zones.push_back(std::move(load.zone));
+    }
+  }
+  if (options.nsid.size() > 128) return Error("nsid", "longer than 128 bytes");
+  return build_snapshot(zones, options);
+}
+
+Result<int64_t> Server::reload() {
+  std::lock_guard lock(reload_mutex_);
+  auto started = std::chrono::steady_clock::now();
+  auto snapshot = load();
+  if (!snapshot) {
+    log::warn("reload.failed", {{"error", snapshot.error().text()}, {"kept_version", version()}});
+    return snapshot.error();
+  }
+  int64_t v = (*snapshot)->options.version;
+  size_t zones = (*snapshot)->zones.size();
+  snapshots_.publish(std::move(snapshot.value()));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started);
+  log::info(
+      "snapshot.published",
+      {{"version", int64_t(v)}, {"zones", uint64_t(zones)}, {"build_ms", int64_t(ms.count())}});
+  return v;
+}
+
+Status Server::bind_all() {
+  unsigned threads =
+      config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (const auto& text : config_.listen) {
+    auto parsed = net::parse_endpoint(text);
+    if (!parsed) return parsed.error();
+    net::Endpoint ep = *parsed;
+    // Port 0: the first UDP socket picks the port; every other socket (workers, TCP) shares it.
+    // If TCP cannot have the same port, try again with a new one.
+    for (int attempt = 0;; ++attempt) {
+      std::vector<UdpSocket> sockets;
+      auto first = UdpSocket::bind(ep);
+      if (!first) return first.error();
+      net::Endpoint bound = ep;
+      if (ep.port() == 0) {
+        auto local = net::local_endpoint(first->fd());
+        if (!local) return local.error();
+        bound.set_port(local->port());
+      }
+      sockets.push_back(std::move(first.value()));
+      bool retry = false;
+      for (unsigned i = 1; i < threads; ++i) {
+        auto s = UdpSocket::bind(bound);
+        if (!s) return s.error();
+        sockets.push_back(std::move(s.value()));
+      }
+      auto probe = bind_tcp_listener(bound);
+      if (!probe) {
+        if (ep.port() == 0 && attempt < 20)
+          retry = true;
+        else
+          return probe.error();
+      } else {
+        close(*probe);  // TcpServer binds for real below; SO_REUSEADDR makes that immediate
+      }
+      if (retry) continue;
+      for (auto& s : sockets) {
+        counters_.push_back(std::make_unique<QueryCounters>());
+        udp_workers_.push_back(
+            std::make_unique<UdpWorker>(std::move(s), snapshots_, *counters_.back()));
+      }
+      endpoints_.push_back(bound);
+      break;
+    }
+  }
+  return Ok{};
+}
+
+Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
+  std::unique_ptr<Server> s(new Server());
+  s->config_ = std::move(config);
+  if (!s->config_.db_path.empty() && s->config_.listen.empty()) {
+    auto db = store::read_dns_config(s->config_.db_path);
+    if (!db) return db.error();
+    s->config_.listen = db->listen;
+    if (s->config_.metrics.empty()) s->config_.metrics = db->metrics_listen;
+  }
+  if (s->config_.listen.empty())
+    return Error("--listen",
+                 "no listen address (give --listen ADDR:PORT, or set dns.listen in the database)");
+
+  // The first snapshot: without it there is nothing to serve, so a failure ends the start.
+  auto first = s->load();
+  if (!first) return first.error();
+  s->snapshots_.publish(std::move(first.value()));
+
+  if (auto bound = s->bind_all(); !bound) return bound.error();
+  s->counters_.push_back(std::make_unique<QueryCounters>());  // the TCP thread's block
+  auto tcp = TcpServer::start(s->endpoints_, s->snapshots_, *s->counters_.back(), s->config_.tcp);
+  if (!tcp) return tcp.error();
+  s->tcp_ = std::move(tcp.value());
+
+  if (!s->config_.metrics.empty()) {
+    auto ep = net::parse_endpoint(s->config_.metrics);
+    if (!ep) return Error("--metrics", ep.error().text());
+    Server* raw = s.get();
+    auto listener = metrics::Listener::start(*ep, [raw] { return raw->metrics_text(); });
+    if (!listener) return listener.error();
+    s->metrics_ = std::move(listener.value());
+  }
+
+  if (!s->config_.control_path.empty()) {
+    Server* raw = s.get();
+    auto control = control::Server::start(s->config_.control_path, [raw](const control::Json& req) {
+      std::string cmd = req.value("cmd", "");
+      if (cmd == "status") {
+        auto snap = raw->snapshots_.get();
+        control::Json reply = control::ok_reply();
+        reply["daemon"] = "dnsd";
+        reply["version"] = snap->options.version;
+        reply["zones"] = snap->zones.size();
+        reply["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::steady_clock::now() - raw->started_)
+                                .count();
+        std::vector<std::string> listen;
+        for (const auto& ep : raw->endpoints_) listen.push_back(ep.text());
+        reply["listen"] = listen;
+        reply["tcp_connections"] = raw->tcp_->connections();
+        return reply;
+      }
+      if (cmd == "reload") {
+        auto loaded = raw->reload();
+        if (!loaded) return control::error_reply(loaded.error().text());
+        control::Json reply = control::ok_reply();
+        reply["version"] = *loaded;
+        return reply;
+      }
+      if (cmd == "stats") {
+        control::Json reply = control::ok_reply();
+        uint64_t udp = 0, tcp_queries = 0, truncated = 0, dropped = 0;
+        for (const auto& c : raw->counters_) {
+          udp += c->queries_by_transport[0].load(std::memory_order_relaxed);
+          tcp_queries += c->queries_by_transport[1].load(std::memory_order_relaxed);
+          truncated += c->truncated.load(std::memory_order_relaxed);
+          dropped += c->dropped.load(std::memory_order_relaxed);
+        }
+        reply["queries_udp"] = udp;
+        reply["queries_tcp"] = tcp_queries;
+        reply["truncated"] = truncated;
+        reply["dropped"] = dropped;
+        reply["version"] = raw->version();
+        return reply;
+      }
+      return control::error_reply("unknown command '" + cmd + "' (status, reload, stats)");
+    });
+    if (!control) return control.error();
+    s->control_ = std::move(control.value());
+  }
+
+  if (!s->config_.user.empty()) {
+    if (auto dropped = drop_privileges(s->config_.user); !dropped) return dropped.error();
+  }
+
+  for (size_t i = 0; i < s->udp_workers_.size(); ++i) {
+    UdpWorker* w = s->udp_workers_[i].get();
+    std::string name = "dnsd/udp" + std::to_string(i);
+    s->udp_threads_.emplace_back([w, name](std::stop_token stop) {
+      pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+      w->run(stop);
+    });
+  }
+  return s;
+}
+
+Server::~Server() {
+  for (auto& t : udp_threads_) t.request_stop();
+  udp_threads_.clear();  // joins
+  control_.reset();
+  metrics_.reset();
+  tcp_.reset();
+}
+
+std::string Server::ready_line_fields() const {
+  std::vector<std::string> listen;
+  for (const auto& ep : endpoints_) listen.push_back(ep.text());
+  std::string out = "listen=" + join(listen, ",");
+  if (metrics_) out += " metrics=" + metrics_->endpoint().text();
+  if (control_) out += " control=" + config_.control_path;
+  out += " version=" + std::to_string(version());
+  return out;
+}
+
+std::string Server::metrics_text() const {
+  std::string out;
+  auto sum = [&](auto pick) {
+    uint64_t total = 0;
+    for (const auto& c : counters_) total += pick(*c).load(std::memory_order_relaxed);
+    return total;
+  };
+  metrics::append_header(out, "cdn_dns_queries_total", "counter",
+                         "Queries answered, by transport.");
+  metrics::append_sample(out, "cdn_dns_queries_total", "transport=\"udp\"",
+                         sum([](QueryCounters & c) -> auto& { return c.queries_by_transport[0]; }));
+  metrics::append_sample(out, "cdn_dns_queries_total", "transport=\"tcp\"",
+                         sum([](QueryCounters & c) -> auto& { return c.queries_by_transport[1]; }));
+  metrics::append_header(out, "cdn_dns_queries_by_qtype_total", "counter", "Queries by QTYPE.");
+  for (size_t i = 0; i <= kCountedTypes.size(); ++i) {
+    std::string label = i < kCountedTypes.size()
+                            ? "qtype=\"" + std::to_string(kCountedTypes[i]) + "\""
+                            : std::string("qtype=\"other\"");
+    metrics::append_sample(out, "cdn_dns_queries_by_qtype_total", label,
+                           sum([i](QueryCounters & c) -> auto& { return c.queries_by_qtype[i]; }));
+  }
+  metrics::append_header(out, "cdn_dns_responses_total", "counter", "Responses by RCODE.");
+  static const char* kRcodeNames[24] = {"NOERROR", "FORMERR",  "SERVFAIL", "NXDOMAIN", "NOTIMP",
+                                        "REFUSED", "YXDOMAIN", "YXRRSET",  "NXRRSET",  "NOTAUTH",
+                                        "NOTZONE", "11",       "12",       "13",       "14",
+                                        "15",      "BADVERS"};
+  for (size_t i = 0; i < 24; ++i) {
+    uint64_t v = sum([i](QueryCounters & c) -> auto& { return c.responses_by_rcode[i]; });
+    if (v == 0 && i > 5 && i != 16) continue;
+    std::string name = kRcodeNames[i] ? kRcodeNames[i] : std::to_string(i);
+    metrics::append_sample(out, "cdn_dns_responses_total", "rcode=\"" + name + "\"", v);
+  }
+  metrics::append_header(out, "cdn_dns_responses_truncated_total", "counter",
+                         "UDP responses sent with TC=1.");
+  metrics::append_sample(out, "cdn_dns_responses_truncated_total", "",
+                         sum([](QueryCounters & c) -> auto& { return c.truncated; }));
+  metrics::append_header(out, "cdn_dns_packets_dropped_total", "counter",
+                         "Packets that got no response (responses, runts).");
+  metrics::append_sample(out, "cdn_dns_packets_dropped_total", "",
+                         sum([](QueryCounters & c) -> auto& { return c.dropped; }));
+  metrics::append_header(out, "cdn_dns_snapshot_version", "gauge", "Config version being served.");
+  metrics::append_sample(out, "cdn_dns_snapshot_version", "", uint64_t(version()));
+  return out;
+}
+
+}  // namespace cdn::dns

@@ -1,0 +1,79 @@
+// dns/server/server.h: cdn-dnsd assembled. DOC:
+// The Server owns the sockets, the UDP workers (one per core and listen address), the TCP
+// thread, the control socket and the metrics listener, and the Published<Snapshot> they all
+// read. Zones come from files (standalone mode) or the config database (appliance mode);
+// reload() builds a new snapshot off the query path and publishes it only when everything in
+// it compiled, so a broken zone never replaces a working one.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/net/endpoint.h"
+#include "common/result.h"
+#include "common/snapshot.h"
+#include "dns/server/counters.h"
+#include "dns/server/snapshot.h"
+#include "dns/server/tcp.h"
+#include "dns/server/udp.h"
+
+namespace cdn::control {
+class Server;
+}
+namespace cdn::metrics {
+class Listener;
+}
+
+namespace cdn::dns {
+
+struct ZoneFile {
+  std::string origin;  // "example.com"
+  std::string path;
+};
+
+struct ServerConfig {
+  std::vector<std::string> listen;   // "127.0.0.1:53"; port 0 picks a free port
+  unsigned threads = 0;              // UDP workers per listen address; 0 = one per core
+  std::vector<ZoneFile> zone_files;  // standalone mode
+  std::string db_path;               // appliance mode when not empty
+  std::string control_path;          // empty = no control socket
+  std::string metrics;               // "127.0.0.1:9531"; empty = none
+  std::string nsid;
+  std::string user;  // drop to this user after binding
+  TcpOptions tcp;
+};
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> start(ServerConfig config);
+  ~Server();  // stops every thread, closes every socket
+
+  // Builds and publishes a new snapshot from the configured source. Returns the version loaded.
+  Result<int64_t> reload();
+  std::string ready_line_fields() const;  // listen=... metrics=... control=... version=...
+  std::string metrics_text() const;
+  int64_t version() const { return snapshots_.get()->options.version; }
+
+ private:
+  Server() = default;
+  Result<std::shared_ptr<const Snapshot>> load() const;
+  Status bind_all();
+
+  ServerConfig config_;
+  Published<Snapshot> snapshots_;
+  std::vector<net::Endpoint> endpoints_;  // resolved (port 0 replaced by the bound port)
+  std::vector<std::unique_ptr<QueryCounters>> counters_;  // one block per worker, last = TCP
+  std::vector<std::unique_ptr<UdpWorker>> udp_workers_;
+  std::vector<std::jthread> udp_threads_;  // after the workers: joined before they go
+  std::unique_ptr<TcpServer> tcp_;
+  std::unique_ptr<control::Server> control_;
+  std::unique_ptr<metrics::Listener> metrics_;
+  std::mutex reload_mutex_;  // one reload at a time (SIGHUP and control requests)
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace cdn::dns

@@ -1,0 +1,106 @@
+#include "dns/server/udp.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "dns/server/answer.h"
+
+namespace cdn::dns {
+namespace {
+constexpr size_t kBatch = 64;
+constexpr size_t kMaxQuery = 4096;     // larger queries are not DNS we answer
+constexpr size_t kMaxResponse = 4096;  // UDP responses never exceed max_udp_payload (<= 4096)
+}  // namespace
+
+struct UdpWorker::Batch {
+  mmsghdr in[kBatch];
+  mmsghdr out[kBatch];
+  iovec in_iov[kBatch];
+  iovec out_iov[kBatch];
+  sockaddr_storage peers[kBatch];
+  alignas(64) uint8_t queries[kBatch][kMaxQuery];
+  alignas(64) uint8_t responses[kBatch][kMaxResponse];
+};
+
+Result<UdpSocket> UdpSocket::bind(const net::Endpoint& where) {
+  int fd = socket(where.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error(where.text(), std::string("socket: ") + std::strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (where.family() == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  int buf = 4 << 20;  // absorb bursts: a full receive queue drops queries silently
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+  timeval tv{0, 200 * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&where.addr), where.len) != 0) {
+    Error e(where.text(), std::string("cannot bind UDP: ") + std::strerror(errno));
+    close(fd);
+    return e;
+  }
+  return UdpSocket(fd);
+}
+
+UdpSocket::~UdpSocket() {
+  if (fd_ >= 0) close(fd_);
+}
+
+UdpWorker::UdpWorker(UdpSocket socket, const Published<Snapshot>& snapshots,
+                     QueryCounters& counters)
+    : socket_(std::move(socket)),
+      snapshots_(snapshots),
+      counters_(counters),
+      batch_(std::make_unique<Batch>()) {
+  Batch& b = *batch_;
+  std::memset(&b.in, 0, sizeof b.in);
+  for (size_t i = 0; i < kBatch; ++i) {
+    b.in_iov[i] = {b.queries[i], kMaxQuery};
+    b.in[i].msg_hdr.msg_iov = &b.in_iov[i];
+    b.in[i].msg_hdr.msg_iovlen = 1;
+    b.in[i].msg_hdr.msg_name = &b.peers[i];
+  }
+}
+
+UdpWorker::~UdpWorker() = default;
+
+void UdpWorker::run(std::stop_token stop) {
+  Batch& b = *batch_;
+  while (!stop.stop_requested()) {
+    for (size_t i = 0; i < kBatch; ++i) b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    int n = recvmmsg(socket_.fd(), b.in, kBatch, MSG_WAITFORONE, nullptr);
+    if (n <= 0) continue;              // timeout (checks stop) or EINTR
+    auto snapshot = snapshots_.get();  // one version for the whole batch
+    unsigned out_count = 0;
+    for (int i = 0; i < n; ++i) {
+      size_t len = answer_query(*snapshot, {b.queries[i], b.in[i].msg_len},
+                                {b.responses[i], kMaxResponse}, Transport::Udp, counters_);
+      if (len == 0) continue;
+      mmsghdr& m = b.out[out_count];
+      b.out_iov[out_count] = {b.responses[i], len};
+      m.msg_hdr = {};
+      m.msg_hdr.msg_iov = &b.out_iov[out_count];
+      m.msg_hdr.msg_iovlen = 1;
+      m.msg_hdr.msg_name = &b.peers[i];
+      m.msg_hdr.msg_namelen = b.in[i].msg_hdr.msg_namelen;
+      ++out_count;
+    }
+    unsigned sent = 0;
+    while (sent < out_count) {
+      int s = sendmmsg(socket_.fd(), b.out + sent, out_count - sent, 0);
+      if (s < 0) {
+        if (errno == EINTR) continue;
+        // A peer's unreachable port or a full buffer: skip that one response, keep going.
+        ++sent;
+        continue;
+      }
+      sent += unsigned(s);
+    }
+  }
+}
+
+}  // namespace cdn::dns

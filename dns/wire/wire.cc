@@ -1,0 +1,69 @@
+#include "dns/wire/wire.h"
+
+namespace cdn::dns {
+
+size_t name_length(const uint8_t* name) noexcept {
+  const uint8_t* p = name;
+  while (*p != 0) p += *p + 1;
+  return size_t(p - name) + 1;
+}
+
+size_t label_count(const uint8_t* name) noexcept {
+  size_t n = 0;
+  for (const uint8_t* p = name; *p != 0; p += *p + 1) ++n;
+  return n;
+}
+
+bool names_equal(const uint8_t* a, size_t a_len, const uint8_t* b, size_t b_len) noexcept {
+  if (a_len != b_len) return false;
+  for (size_t i = 0; i < a_len; ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool name_is_below_or_equal(const uint8_t* name, size_t name_len, const uint8_t* ancestor,
+                            size_t ancestor_len) noexcept {
+  if (ancestor_len > name_len) return false;
+  // Walk label boundaries of `name` until the remaining suffix has the ancestor's length.
+  size_t pos = 0;
+  while (name_len - pos > ancestor_len) pos += size_t(name[pos]) + 1;
+  return name_len - pos == ancestor_len &&
+         names_equal(name + pos, ancestor_len, ancestor, ancestor_len);
+}
+
+size_t read_question_name(std::span<const uint8_t> msg, size_t pos, uint8_t* lower, uint8_t* labels,
+                          size_t& label_total) noexcept {
+  size_t len = 0;
+  label_total = 0;
+  while (true) {
+    if (pos >= msg.size()) return 0;
+    uint8_t l = msg[pos];
+    if (l == 0) break;
+    if (l > kMaxLabelLength) return 0;  // a pointer (0xC0) or the reserved 0x40/0x80 types
+    if (len + 1 + l + 1 > kMaxNameLength) return 0;
+    if (pos + 1 + l > msg.size()) return 0;
+    labels[label_total++] = uint8_t(len);
+    lower[len++] = l;
+    for (size_t i = 0; i < l; ++i) lower[len++] = ascii_lower(msg[pos + 1 + i]);
+    pos += 1 + l;
+  }
+  lower[len++] = 0;
+  return len;
+}
+
+size_t skip_name(std::span<const uint8_t> msg, size_t pos) noexcept {
+  size_t len = 0;
+  while (true) {
+    if (pos >= msg.size()) return 0;
+    uint8_t l = msg[pos];
+    if (l == 0) return pos + 1;
+    if ((l & 0xC0) == 0xC0) return pos + 2 <= msg.size() ? pos + 2 : 0;
+    if (l > kMaxLabelLength) return 0;
+    len += 1 + l;
+    if (len + 1 > kMaxNameLength) return 0;
+    pos += 1 + l;
+  }
+}
+
+}  // namespace cdn::dns

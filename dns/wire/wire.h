@@ -1,0 +1,90 @@
+// dns/wire/wire.h: DNS message basics (RFC 1035 4.1): constants, big-endian access, names.
+// Pure functions over bytes: no I/O, no allocation. Names handled here are uncompressed wire
+// format (length-prefixed labels ending in the root label) unless a function says otherwise.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+namespace cdn::dns {
+
+inline constexpr size_t kHeaderSize = 12;
+inline constexpr size_t kMaxNameLength = 255;  // RFC 1035 3.1, wire format including the root
+inline constexpr size_t kMaxLabelLength = 63;
+inline constexpr size_t kMaxLabels = 128;
+
+enum class Rcode : uint16_t {
+  NoError = 0,
+  FormErr = 1,
+  ServFail = 2,
+  NxDomain = 3,
+  NotImp = 4,
+  Refused = 5,
+  YxDomain = 6,
+  NotAuth = 9,
+  BadVers = 16,  // extended (RFC 6891 6.1.3): upper 8 bits travel in the OPT TTL
+};
+
+namespace type {
+inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28,
+                          SRV = 33, DNAME = 39, OPT = 41, DS = 43, RRSIG = 46, NSEC = 47,
+                          TKEY = 249, TSIG = 250, IXFR = 251, AXFR = 252, MAILB = 253, MAILA = 254,
+                          ANY = 255;
+}
+inline constexpr uint16_t kClassIn = 1;
+
+namespace opcode {
+inline constexpr uint8_t Query = 0;
+}
+
+namespace edns {
+inline constexpr uint16_t Nsid = 3;          // RFC 5001
+inline constexpr uint16_t ClientSubnet = 8;  // RFC 7871
+}  // namespace edns
+
+inline uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+inline uint32_t get32(const uint8_t* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+inline void put16(uint8_t* p, uint16_t v) {
+  p[0] = uint8_t(v >> 8);
+  p[1] = uint8_t(v);
+}
+inline void put32(uint8_t* p, uint32_t v) {
+  p[0] = uint8_t(v >> 24);
+  p[1] = uint8_t(v >> 16);
+  p[2] = uint8_t(v >> 8);
+  p[3] = uint8_t(v);
+}
+
+inline uint8_t ascii_lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? uint8_t(c + 32) : c; }
+
+// Length of a well-formed uncompressed wire name, including the root label.
+size_t name_length(const uint8_t* name) noexcept;
+// Number of labels, not counting the root ("www.example.com." has 3).
+size_t label_count(const uint8_t* name) noexcept;
+// Case-insensitive equality of two uncompressed names of known length.
+bool names_equal(const uint8_t* a, size_t a_len, const uint8_t* b, size_t b_len) noexcept;
+// Is `name` equal to or below `ancestor`? (both uncompressed, case-insensitive)
+bool name_is_below_or_equal(const uint8_t* name, size_t name_len, const uint8_t* ancestor,
+                            size_t ancestor_len) noexcept;
+// Hash of a lower-case uncompressed name (FNV-1a); the zone and zone-set tables use it.
+inline uint32_t name_hash(const uint8_t* name, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; ++i) h = (h ^ name[i]) * 16777619u;
+  return h;
+}
+
+// Reads an uncompressed name at msg[pos] (a question name: RFC 1035 4.1.4 leaves nothing before
+// it to point at, so a pointer there is malformed). Writes the lower-cased copy to `lower`
+// (kMaxNameLength bytes), the label start offsets (relative to the name) to `labels`.
+// Returns the name length, or 0 when malformed (label > 63, name > 255, pointer, overrun).
+size_t read_question_name(std::span<const uint8_t> msg, size_t pos, uint8_t* lower, uint8_t* labels,
+                          size_t& label_total) noexcept;
+
+// Skips a possibly compressed name at msg[pos]; returns the position after it, or 0 when
+// malformed. A pointer ends the name, so no loop is possible here.
+size_t skip_name(std::span<const uint8_t> msg, size_t pos) noexcept;
+
+}  // namespace cdn::dns

@@ -1,0 +1,86 @@
+#include "dns/zone/lookup.h"
+
+#include "dns/wire/wire.h"
+
+namespace cdn::dns {
+namespace {
+
+LookupResult at_node(const CompiledZone& zone, uint32_t ni, uint16_t qtype, bool wildcard) {
+  const Node& node = zone.node(ni);
+  LookupResult r;
+  r.node = ni;
+  r.wildcard = wildcard;
+  if (qtype == type::ANY) {
+    r.kind = node.rrset_count ? LookupKind::Answer : LookupKind::NoData;
+    return r;
+  }
+  if (const RRset* rr = zone.rrset(node, qtype)) {
+    r.kind = LookupKind::Answer;
+    r.rrset = rr;
+    return r;
+  }
+  if (const RRset* cname = zone.rrset(node, type::CNAME)) {
+    r.kind = LookupKind::Cname;
+    r.rrset = cname;
+    return r;
+  }
+  r.kind = LookupKind::NoData;
+  return r;
+}
+
+LookupResult referral(const CompiledZone& zone, uint32_t cut) {
+  LookupResult r;
+  r.kind = LookupKind::Referral;
+  r.node = cut;
+  r.rrset = zone.rrset(zone.node(cut), type::NS);
+  return r;
+}
+
+LookupResult dname(const CompiledZone& zone, uint32_t owner) {
+  LookupResult r;
+  r.kind = LookupKind::Dname;
+  r.node = owner;
+  r.rrset = zone.rrset(zone.node(owner), type::DNAME);
+  return r;
+}
+
+}  // namespace
+
+LookupResult lookup(const CompiledZone& zone, const uint8_t* name, size_t len,
+                    const uint8_t* labels, size_t label_count, uint16_t qtype) noexcept {
+  uint32_t ni = zone.find(name, len, name_hash(name, len));
+  if (ni != kNone) {
+    const Node& node = zone.node(ni);
+    // A delegation point answers DS itself (RFC 4035 3.1.4.1); everything else at or below a
+    // cut is referred (data below it is glue, not authoritative).
+    if (node.cut != kNone && !(node.cut == ni && qtype == type::DS))
+      return referral(zone, node.cut);
+    if (node.dname_above != kNone) return dname(zone, node.dname_above);
+    return at_node(zone, ni, qtype, false);
+  }
+  // The closest encloser: the longest existing ancestor (the apex at worst).
+  const size_t origin_len = zone.origin().size();
+  for (size_t i = 1; i < label_count; ++i) {
+    const uint8_t* suffix = name + labels[i];
+    size_t suffix_len = len - labels[i];
+    if (suffix_len < origin_len) break;
+    uint32_t ci = zone.find(suffix, suffix_len, name_hash(suffix, suffix_len));
+    if (ci == kNone) continue;
+    const Node& encloser = zone.node(ci);
+    if (encloser.cut != kNone) return referral(zone, encloser.cut);
+    if (zone.rrset(encloser, type::DNAME)) return dname(zone, ci);
+    if (encloser.dname_above != kNone) return dname(zone, encloser.dname_above);
+    if (encloser.wildcard_child != kNone) {
+      const Node& wild = zone.node(encloser.wildcard_child);
+      if (wild.cut != kNone) return referral(zone, wild.cut);
+      return at_node(zone, encloser.wildcard_child, qtype, true);
+    }
+    LookupResult r;
+    r.kind = LookupKind::NxDomain;
+    r.node = ci;
+    return r;
+  }
+  return LookupResult{};  // unreachable for names within the zone: the apex always exists
+}
+
+}  // namespace cdn::dns

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# etc/demo/run.sh BUILD_DIR: the appliance demo on loopback, in the foreground (make run).
+# A fresh config database under $DEMO_DIR (default /tmp/cdn-demo), the demo zone imported with
+# cdnctl, cdn-dnsd in appliance mode on 127.0.0.1:5300. Ctrl-C stops it.
+set -euo pipefail
+build=${1:-build/release}
+here=$(cd "$(dirname "$0")" && pwd)
+demo=${DEMO_DIR:-/tmp/cdn-demo}
+port=${DEMO_PORT:-5300}
+cdnctl="$build/cli/cdnctl"
+dnsd="$build/dns/cdn-dnsd"
+
+rm -rf "$demo"
+mkdir -p "$demo/run"
+export CDN_DB="$demo/config.db" CDN_RUN_DIR="$demo/run"
+"$cdnctl" init >/dev/null
+"$cdnctl" zone import cdn.example "$here/cdn.example.zone" >/dev/null
+"$cdnctl" set dns.listen "127.0.0.1:$port,[::1]:$port" >/dev/null
+"$cdnctl" set dns.nsid demo-pop1 >/dev/null
+"$cdnctl" set dns.metrics 127.0.0.1:9531 >/dev/null
+
+cat <<TXT
+cdn-appliance demo: cdn-dnsd on 127.0.0.1:$port and [::1]:$port, config in $CDN_DB
+Try, in another terminal:
+  kdig @127.0.0.1 -p $port www.cdn.example A
+  kdig @127.0.0.1 -p $port +nsid +subnet=198.51.100.0/24 www.cdn.example AAAA
+  kdig @127.0.0.1 -p $port foo.img.cdn.example A        # wildcard
+  kdig @127.0.0.1 -p $port static.cdn.example A         # CNAME inside the zone
+  kdig @127.0.0.1 -p $port host.partner.cdn.example A   # referral with glue
+  kdig @127.0.0.1 -p $port +tcp nothere.cdn.example A   # NXDOMAIN over TCP
+  curl -s http://127.0.0.1:9531/metrics
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl zone show cdn.example
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl record add cdn.example "new 300 IN A 192.0.2.99"
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl apply && kdig @127.0.0.1 -p $port new.cdn.example
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl status
+Ctrl-C stops the demo.
+TXT
+exec "$dnsd" --db "$CDN_DB" --control "$CDN_RUN_DIR/dnsd.sock" --foreground

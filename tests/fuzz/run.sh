@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# tests/fuzz/run.sh BUILD_DIR SECONDS: runs every fuzz target for SECONDS on its corpus
+# (tests/fuzz/corpus/<name>, grown in a scratch copy so runs leave the tree clean).
+# Fails on the first crash, leak or timeout, leaving the reproducer in the scratch folder.
+set -euo pipefail
+build=${1:?build dir}
+seconds=${2:-30}
+here=$(cd "$(dirname "$0")" && pwd)
+scratch=$(mktemp -d /tmp/cdn-fuzz.XXXXXX)
+status=0
+passed=0
+failed=0
+for bin in "$build"/tests/fuzz/fuzz_*; do
+  [ -x "$bin" ] || continue
+  name=${bin##*/fuzz_}
+  mkdir -p "$scratch/$name"
+  cp -r "$here/corpus/$name/." "$scratch/$name/" 2>/dev/null || true
+  echo "fuzz: $name for ${seconds}s"
+  if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$scratch/$name-" "$scratch/$name" >"$scratch/$name.log" 2>&1; then
+    grep -E '^stat::number_of_executed_units' "$scratch/$name.log" | sed "s/^/fuzz: $name /" || true
+    passed=$((passed + 1))
+  else
+    echo "fuzz: $name FAILED; log and reproducer in $scratch"
+    tail -n 40 "$scratch/$name.log"
+    failed=$((failed + 1))
+    status=1
+  fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ $status -eq 0 ] && rm -rf "$scratch"
+exit $status
