@@ -17,12 +17,24 @@ constexpr size_t kMaxQuery = 4096;     // larger queries are not DNS we answer
 constexpr size_t kMaxResponse = 4096;  // UDP responses never exceed max_udp_payload (<= 4096)
 }  // namespace
 
+// Room for one IP_PKTINFO or IPV6_PKTINFO control message.
+constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo));
+
+bool is_wildcard(const net::Endpoint& ep) {
+  if (ep.family() == AF_INET)
+    return reinterpret_cast<const sockaddr_in&>(ep.addr).sin_addr.s_addr == htonl(INADDR_ANY);
+  return IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6&>(ep.addr).sin6_addr);
+}
+
 struct UdpWorker::Batch {
   mmsghdr in[kBatch];
   mmsghdr out[kBatch];
   iovec in_iov[kBatch];
   iovec out_iov[kBatch];
   sockaddr_storage peers[kBatch];
+  // Wildcard sockets only: the address each query came to, so the answer leaves from it (on an
+  // anycast box the service address sits on lo, not on the interface with the default route).
+  alignas(alignof(cmsghdr)) uint8_t control[kBatch][kControlSize];
   alignas(64) uint8_t queries[kBatch][kMaxQuery];
   alignas(64) uint8_t responses[kBatch][kMaxResponse];
 };
@@ -38,12 +50,17 @@ Result<UdpSocket> UdpSocket::bind(const net::Endpoint& where) {
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
   timeval tv{0, 200 * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  bool wildcard = is_wildcard(where);
+  if (wildcard && where.family() == AF_INET)
+    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+  if (wildcard && where.family() == AF_INET6)
+    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&where.addr), where.len) != 0) {
     Error e(where.text(), std::string("cannot bind UDP: ") + std::strerror(errno));
     close(fd);
     return e;
   }
-  return UdpSocket(fd);
+  return UdpSocket(fd, wildcard);
 }
 
 UdpSocket::~UdpSocket() {
@@ -71,7 +88,13 @@ UdpWorker::~UdpWorker() = default;
 void UdpWorker::run(std::stop_token stop) {
   Batch& b = *batch_;
   while (!stop.stop_requested()) {
-    for (size_t i = 0; i < kBatch; ++i) b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    for (size_t i = 0; i < kBatch; ++i) {
+      b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      if (socket_.wildcard()) {
+        b.in[i].msg_hdr.msg_control = b.control[i];
+        b.in[i].msg_hdr.msg_controllen = kControlSize;
+      }
+    }
     int n = recvmmsg(socket_.fd(), b.in, kBatch, MSG_WAITFORONE, nullptr);
     if (n <= 0) continue;              // timeout (checks stop) or EINTR
     auto snapshot = snapshots_.get();  // one version for the whole batch
@@ -87,6 +110,20 @@ void UdpWorker::run(std::stop_token stop) {
       m.msg_hdr.msg_iovlen = 1;
       m.msg_hdr.msg_name = &b.peers[i];
       m.msg_hdr.msg_namelen = b.in[i].msg_hdr.msg_namelen;
+      if (socket_.wildcard() && b.in[i].msg_hdr.msg_controllen > 0) {
+        // Send from the address asked: the same PKTINFO back, the interface left to routing.
+        m.msg_hdr.msg_control = b.control[i];
+        m.msg_hdr.msg_controllen = b.in[i].msg_hdr.msg_controllen;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr); c; c = CMSG_NXTHDR(&m.msg_hdr, c)) {
+          if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            auto* info = reinterpret_cast<in_pktinfo*>(CMSG_DATA(c));
+            info->ipi_spec_dst = info->ipi_addr;
+            info->ipi_ifindex = 0;
+          } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            reinterpret_cast<in6_pktinfo*>(CMSG_DATA(c))->ipi6_ifindex = 0;
+          }
+        }
+      }
       ++out_count;
     }
     unsigned sent = 0;

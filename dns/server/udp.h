@@ -19,14 +19,18 @@ class UdpSocket {
   // Binds with SO_REUSEPORT so several workers share the address; a receive timeout lets a
   // worker notice a stop request.
   static Result<UdpSocket> bind(const net::Endpoint& where);
-  UdpSocket(UdpSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  UdpSocket(UdpSocket&& other) noexcept : fd_(other.fd_), wildcard_(other.wildcard_) {
+    other.fd_ = -1;
+  }
   UdpSocket& operator=(UdpSocket&&) = delete;
   ~UdpSocket();
   int fd() const { return fd_; }
+  bool wildcard() const { return wildcard_; }  // bound to 0.0.0.0 or ::, answers via PKTINFO
 
  private:
-  explicit UdpSocket(int fd) : fd_(fd) {}
+  UdpSocket(int fd, bool wildcard) : fd_(fd), wildcard_(wildcard) {}
   int fd_;
+  bool wildcard_;
 };
 
 class UdpWorker {
