@@ -1,0 +1,213 @@
+// cli/daemon.cc: cdnctl status|apply: talking to the running daemons over their control
+// sockets (common/control) in --run-dir.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+#include "common/control/control.h"
+
+namespace cdn::cli {
+namespace {
+
+// Every daemon with a control socket, in the order apply asks them. dnsd serves the
+// configuration, so apply fails when it is not running; the others are asked when present.
+struct Daemon {
+  const char* name;
+  bool required_by_apply;
+};
+constexpr Daemon kDaemons[] = {{"dnsd", true}, {"healthd", false}, {"edged", false}};
+
+std::string socket_path(const Context& ctx, const Daemon& d) {
+  return ctx.run_dir + "/" + d.name + ".sock";
+}
+
+bool socket_exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+int64_t json_int(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : -1;
+}
+
+std::string json_error(const Json& j) {
+  auto it = j.find("error");
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "refused without a reason";
+}
+
+int status(const Context& ctx, bool json, int timeout_s) {
+  int64_t config_version = -1;
+  std::string db_problem;
+  if (auto db = open_db(ctx, false); !db) {
+    db_problem = db.error().text();
+  } else if (auto v = db->config_version(); !v) {
+    db_problem = v.error().text();
+  } else {
+    config_version = *v;
+  }
+
+  int exit_code = kExitOk;
+  Json daemons = Json::array();
+  Table table({"DAEMON", "STATE", "VERSION", "ZONES", "UPTIME", "DETAIL"});
+  std::vector<std::string> behind;
+  for (const auto& d : kDaemons) {
+    std::string path = socket_path(ctx, d);
+    Json entry{{"name", d.name}, {"socket", path}};
+    if (!socket_exists(path)) {
+      entry["state"] = "not running";
+      table.add({d.name, "not running", "", "", "", ""});
+      daemons.push_back(entry);
+      continue;
+    }
+    auto reply = control::call(path, Json{{"cmd", "status"}}, std::chrono::seconds(timeout_s));
+    if (!reply) {
+      exit_code = kExitUnreachable;
+      entry["state"] = "unreachable";
+      entry["error"] = reply.error().text();
+      table.add({d.name, "unreachable", "", "", "", reply.error().what});
+    } else if (reply->value("ok", false) != true) {
+      entry["state"] = "error";
+      entry["error"] = json_error(*reply);
+      table.add({d.name, "error", "", "", "", json_error(*reply)});
+    } else {
+      int64_t version = json_int(*reply, "version");
+      int64_t zones = json_int(*reply, "zones");
+      int64_t uptime = json_int(*reply, "uptime_s");
+      entry["state"] = "running";
+      entry["reply"] = *reply;
+      table.add({d.name, "running", version >= 0 ? "v" + std::to_string(version) : "-",
+                 zones >= 0 ? std::to_string(zones) : "-",
+                 uptime >= 0 ? format_duration(uptime) : "-", ""});
+      if (config_version >= 0 && version >= 0 && version != config_version) {
+        behind.push_back(std::string(d.name) + " serves v" + std::to_string(version));
+      }
+    }
+    daemons.push_back(entry);
+  }
+
+  if (json) {
+    Json out{{"db", ctx.db_path}, {"run_dir", ctx.run_dir}, {"daemons", daemons}};
+    out["config_version"] = config_version >= 0 ? Json(config_version) : Json(nullptr);
+    if (!db_problem.empty()) out["db_error"] = db_problem;
+    print_json(out);
+    return exit_code;
+  }
+  if (config_version >= 0) {
+    std::cout << "config: v" << config_version << " (" << ctx.db_path << ")\n";
+  } else {
+    std::cout << "config: unavailable: " << db_problem << '\n';
+  }
+  table.print();
+  for (const auto& b : behind) {
+    std::cout << b << ", config is v" << config_version << ": run `cdnctl apply` to load it\n";
+  }
+  return exit_code;
+}
+
+int apply(const Context& ctx, bool json, int timeout_s) {
+  auto db = open_db(ctx, false);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto current = db->config_version();
+  if (!current) return fail(kExitRefused, current.error().text());
+  const int64_t version = *current;
+
+  bool refused = false;
+  bool unreachable = false;
+  int asked = 0;
+  Json results = Json::array();
+  for (const auto& d : kDaemons) {
+    std::string path = socket_path(ctx, d);
+    Json entry{{"name", d.name}, {"version", version}};
+    std::string line;
+    if (!socket_exists(path)) {
+      if (!d.required_by_apply) continue;  // not installed or not started here: nothing to load
+      unreachable = true;
+      entry["state"] = "not running";
+      entry["error"] = "no control socket at " + path;
+      line = std::string(d.name) + ": not running (no control socket at " + path + ")";
+    } else {
+      ++asked;
+      auto reply = control::call(path, Json{{"cmd", "reload"}, {"version", version}},
+                                 std::chrono::seconds(timeout_s));
+      if (!reply) {
+        unreachable = true;
+        entry["state"] = "unreachable";
+        entry["error"] = reply.error().text();
+        line = std::string(d.name) + ": unreachable: " + reply.error().text();
+      } else if (reply->value("ok", false) != true) {
+        refused = true;
+        entry["state"] = "refused";
+        entry["error"] = json_error(*reply);
+        line = std::string(d.name) + ": refused v" + std::to_string(version) + ": " +
+               json_error(*reply);
+      } else if (int64_t loaded = json_int(*reply, "version"); loaded != version) {
+        refused = true;
+        entry["state"] = "refused";
+        entry["error"] = "loaded v" + std::to_string(loaded) + " instead";
+        line = std::string(d.name) + ": loaded v" + std::to_string(loaded) + " instead of v" +
+               std::to_string(version);
+      } else {
+        entry["state"] = "loaded";
+        line = std::string(d.name) + ": v" + std::to_string(version) + " loaded";
+      }
+    }
+    results.push_back(entry);
+    if (!json) (entry["state"] == "loaded" ? std::cout : std::cerr) << line << '\n';
+  }
+  if (json) print_json(Json{{"version", version}, {"daemons", results}});
+  // A refusal is about the configuration (1); otherwise a missing daemon is 3.
+  if (refused) return kExitRefused;
+  if (unreachable || asked == 0) {
+    if (!json) {
+      std::cerr << "cdnctl: v" << version << " is committed but not loaded everywhere; "
+                << "start the daemons (control sockets in " << ctx.run_dir << ") and run apply "
+                << "again\n";
+    }
+    return kExitUnreachable;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_daemon_commands(CLI::App& app, Context& ctx) {
+  {
+    auto json = std::make_shared<bool>(false);
+    auto timeout = std::make_shared<int>(5);
+    auto* cmd =
+        app.add_subcommand("status",
+                           "Show the config version and each daemon's state and loaded version "
+                           "(exit 3 when a daemon's socket exists but does not answer)");
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->add_option("--timeout", *timeout, "Seconds to wait for each daemon")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->footer("Example: cdnctl status --run-dir /run/cdn");
+    cmd->callback([&ctx, json, timeout] {
+      ctx.run = [&ctx, json, timeout] { return status(ctx, *json, *timeout); };
+    });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    auto timeout = std::make_shared<int>(60);
+    auto* cmd = app.add_subcommand(
+        "apply",
+        "Ask the running daemons to load the current config version and wait for each "
+        "answer (exit 1 if one refuses, 3 if dnsd or an asked daemon is unreachable)");
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->add_option("--timeout", *timeout, "Seconds to wait for each daemon's answer")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->footer("Example: cdnctl record add example.com www 300 IN A 192.0.2.1 && cdnctl apply");
+    cmd->callback([&ctx, json, timeout] {
+      ctx.run = [&ctx, json, timeout] { return apply(ctx, *json, *timeout); };
+    });
+  }
+}
+
+}  // namespace cdn::cli

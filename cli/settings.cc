@@ -1,0 +1,187 @@
+// cli/settings.cc: cdnctl set|get|unset. Settings are versioned like zones; only known keys
+// with valid values are accepted, so a daemon never has to refuse one at reload.
+#include <arpa/inet.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+
+namespace cdn::cli {
+namespace {
+
+// "" when `text` is a literal address with a port: 192.0.2.1:53 or [2001:db8::1]:53.
+std::string check_endpoint(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return "missing :port";
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
+      value > 65535) {
+    return "bad port \"" + port + "\"";
+  }
+  unsigned char buf[16];
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), buf) == 1) return "";
+    return "bad IPv6 address \"" + host + "\"";
+  }
+  if (inet_pton(AF_INET, host.c_str(), buf) == 1) return "";
+  return "bad address \"" + host + "\" (IPv4, or IPv6 in brackets)";
+}
+
+std::string check_endpoint_list(const std::string& text) {
+  if (text.empty()) return "empty list";
+  size_t start = 0;
+  for (;;) {
+    size_t comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    auto b = item.find_first_not_of(' ');
+    auto e = item.find_last_not_of(' ');
+    item = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    if (std::string why = check_endpoint(item); !why.empty()) return item + ": " + why;
+    if (comma == std::string::npos) return "";
+    start = comma + 1;
+  }
+}
+
+std::string check_nsid(const std::string& text) {
+  if (text.size() > 128) return "longer than 128 bytes";
+  for (unsigned char c : text) {
+    if (c < 0x20 || c > 0x7e) return "only printable ASCII";
+  }
+  return "";
+}
+
+struct Setting {
+  const char* key;
+  const char* default_value;
+  const char* help;
+  std::string (*check)(const std::string&);  // "" = valid, else why not
+};
+
+const Setting kSettings[] = {
+    {"dns.listen", "",
+     "addresses cdn-dnsd serves on, comma separated host:port; empty = its --listen",
+     check_endpoint_list},
+    {"dns.nsid", "", "NSID (RFC 5001) cdn-dnsd sends; empty = off", check_nsid},
+    {"dns.metrics", "127.0.0.1:9531", "host:port of cdn-dnsd's /metrics listener", check_endpoint},
+};
+
+const Setting* find_setting(const std::string& key) {
+  for (const auto& s : kSettings) {
+    if (key == s.key) return &s;
+  }
+  return nullptr;
+}
+
+std::string known_keys() {
+  std::string out;
+  for (const auto& s : kSettings) out += std::string(out.empty() ? "" : ", ") + s.key;
+  return out;
+}
+
+int set(const Context& ctx, const std::string& key, const std::string& value, bool unset) {
+  const Setting* setting = find_setting(key);
+  if (!setting)
+    return fail(kExitRefused, "unknown setting " + key + " (known: " + known_keys() + ")");
+  if (!unset) {
+    if (std::string why = setting->check(value); !why.empty()) {
+      return fail(kExitRefused, "refused: " + key + " " + value + ": " + why);
+    }
+  }
+  auto db = open_db(ctx, true);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto txn = begin_change(ctx, *db);
+  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto st = unset ? txn->unset_setting(key) : txn->set_setting(key, value);
+  if (!st) return fail(kExitRefused, st.error().text());
+  std::string summary = unset ? "unset " + key + " (default " + setting->default_value + ")"
+                              : "set " + key + " = " + value;
+  auto version = txn->commit(summary);
+  if (!version) return fail(kExitRefused, version.error().text());
+  std::cout << "v" << *version << ": " << summary << '\n';
+  return kExitOk;
+}
+
+int get(const Context& ctx, const std::string& key, bool json) {
+  if (!key.empty() && !find_setting(key)) {
+    return fail(kExitRefused, "unknown setting " + key + " (known: " + known_keys() + ")");
+  }
+  auto db = open_db(ctx, false);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto version = db->config_version();
+  if (!version) return fail(kExitRefused, version.error().text());
+  auto values = db->settings(*version);
+  if (!values) return fail(kExitRefused, values.error().text());
+
+  Json out = Json::array();
+  Table table({"KEY", "VALUE", "SOURCE"});
+  for (const auto& s : kSettings) {
+    if (!key.empty() && key != s.key) continue;
+    auto it = values->find(s.key);
+    bool set_here = it != values->end();
+    std::string value = set_here ? it->second : s.default_value;
+    out.push_back({{"key", s.key}, {"value", value}, {"default", !set_here}, {"help", s.help}});
+    table.add({s.key, value.empty() ? "\"\"" : value, set_here ? "set" : "default"});
+  }
+  if (json) {
+    print_json(Json{{"version", *version}, {"settings", out}});
+  } else if (!key.empty()) {
+    std::cout << out[0]["value"].get<std::string>() << '\n';
+  } else {
+    table.print();
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_settings_commands(CLI::App& app, Context& ctx) {
+  std::string keys_help = "Settings:\n";
+  for (const auto& s : kSettings) {
+    keys_help +=
+        std::string("  ") + s.key + ": " + s.help + " (default \"" + s.default_value + "\")\n";
+  }
+  {
+    struct Args {
+      std::string key, value;
+    };
+    auto args = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand("set", "Set a setting (a new config version)");
+    cmd->add_option("KEY", args->key, "Setting name")->required();
+    cmd->add_option("VALUE", args->value, "New value")->required();
+    cmd->footer(keys_help +
+                "Examples:\n  cdnctl set dns.listen 192.0.2.53:53,[2001:db8::53]:53\n"
+                "  cdnctl set dns.nsid pop1.example.net");
+    cmd->callback([&ctx, args] {
+      ctx.run = [&ctx, args] { return set(ctx, args->key, args->value, false); };
+    });
+  }
+  {
+    auto key = std::make_shared<std::string>();
+    auto* cmd =
+        app.add_subcommand("unset", "Return a setting to its default (a new config version)");
+    cmd->add_option("KEY", *key, "Setting name")->required();
+    cmd->footer("Example: cdnctl unset dns.nsid");
+    cmd->callback([&ctx, key] { ctx.run = [&ctx, key] { return set(ctx, *key, "", true); }; });
+  }
+  {
+    auto key = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = app.add_subcommand("get", "Show one setting's value, or all settings");
+    cmd->add_option("KEY", *key, "Setting name (default: all)");
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->footer(keys_help + "Example: cdnctl get dns.listen");
+    cmd->callback(
+        [&ctx, key, json] { ctx.run = [&ctx, key, json] { return get(ctx, *key, *json); }; });
+  }
+}
+
+}  // namespace cdn::cli

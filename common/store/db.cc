@@ -1,0 +1,501 @@
+#include "common/store/db.h"
+
+#include <pwd.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <utility>
+
+namespace cdn::store {
+namespace {
+
+// Migration i brings user_version i to i + 1. Append only; never edit a released step.
+const char* const kMigrations[] = {
+    // 0 -> 1: changelog, zones, records.
+    R"sql(
+CREATE TABLE changelog(
+  version INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  command TEXT NOT NULL,
+  summary TEXT NOT NULL);
+CREATE TABLE zones(
+  name TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER);
+CREATE INDEX zones_by_name ON zones(name, until);
+CREATE TABLE records(
+  zone TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  ttl INTEGER NOT NULL,
+  class TEXT NOT NULL,
+  type TEXT NOT NULL,
+  rdata TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER);
+CREATE INDEX records_by_zone ON records(zone, until, seq);
+)sql",
+    // 1 -> 2: settings (dns.listen, dns.nsid, dns.metrics, ...).
+    R"sql(
+CREATE TABLE settings(
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER);
+CREATE INDEX settings_by_key ON settings(key, until);
+)sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+// Rows of version ?1 (bound as parameter 1 by every query using it).
+constexpr const char* kAtVersion = "since <= ?1 AND (until IS NULL OR until > ?1)";
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW || rc_ == SQLITE_DONE; }
+  std::string error() const { return sqlite3_errmsg(db_); }
+
+  Statement& bind(int i, int64_t v) {
+    if (ok()) rc_ = sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, const std::string& v) {
+    if (ok())
+      rc_ = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  // True while there is a row; check ok() after the loop.
+  bool step() {
+    if (!ok()) return false;
+    rc_ = sqlite3_step(stmt_);
+    return rc_ == SQLITE_ROW;
+  }
+  // Ready for the next row: same statement, new bindings.
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    if (rc_ == SQLITE_ROW || rc_ == SQLITE_DONE) rc_ = SQLITE_OK;
+  }
+  bool run() {
+    step();
+    return rc_ == SQLITE_DONE || rc_ == SQLITE_ROW;
+  }
+  int64_t i64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col))
+             : std::string();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A read transaction for the reads that take several statements, unless one is already open.
+class ReadScope {
+ public:
+  explicit ReadScope(sqlite3* db) : db_(db), own_(sqlite3_get_autocommit(db) != 0) {
+    if (own_) sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
+  }
+  ~ReadScope() {
+    if (own_) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  ReadScope(const ReadScope&) = delete;
+  ReadScope& operator=(const ReadScope&) = delete;
+
+ private:
+  sqlite3* db_;
+  bool own_;
+};
+
+bool table_exists(sqlite3* db, const char* name) {
+  Statement s(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  s.bind(1, std::string(name));
+  return s.step();
+}
+
+}  // namespace
+
+std::string RecordRow::text() const {
+  return owner + "\t" + std::to_string(ttl) + "\t" + rclass + "\t" + type + "\t" + rdata;
+}
+
+void CloseDb::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+Db::Db(std::unique_ptr<sqlite3, CloseDb> handle, std::string path)
+    : handle_(std::move(handle)), path_(std::move(path)) {}
+
+Error Db::fail(const std::string& what) const {
+  return Error(path_, what + ": " + sqlite3_errmsg(handle_.get()));
+}
+
+Result<Db> Db::open(const std::string& path, Options options) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  if (options.read_only) {
+    flags |= SQLITE_OPEN_READONLY;
+  } else {
+    flags |= SQLITE_OPEN_READWRITE;
+    if (options.create) flags |= SQLITE_OPEN_CREATE;
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  std::unique_ptr<sqlite3, CloseDb> handle(raw);
+  if (rc != SQLITE_OK) {
+    std::string why = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    if (rc == SQLITE_CANTOPEN) why = "cannot open database (" + why + ")";
+    return Error(path, why);
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_extended_result_codes(raw, 1);
+  Db db(std::move(handle), path);
+
+  auto schema = db.schema_version();
+  if (!schema) return schema.error();
+  if (*schema > kSchemaVersion) {
+    return Error(path, "database schema " + std::to_string(*schema) +
+                           " is newer than this program's (" + std::to_string(kSchemaVersion) +
+                           "); upgrade the package");
+  }
+  if (options.read_only) {
+    if (*schema < kSchemaVersion) {
+      return Error(path, "database schema " + std::to_string(*schema) + " is older than " +
+                             std::to_string(kSchemaVersion) + "; run `cdnctl init` to migrate it");
+    }
+    return db;
+  }
+  if (sqlite3_exec(raw, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return db.fail("cannot switch to WAL");
+  }
+  if (auto st = db.migrate(options.schema); !st) return st.error();
+  return db;
+}
+
+Status Db::migrate(int target) {
+  sqlite3* h = handle_.get();
+  if (sqlite3_exec(h, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("cannot lock for migration");
+  }
+  // Read under the lock: another process may have migrated meanwhile.
+  auto schema = schema_version();
+  if (!schema) {
+    sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
+    return schema.error();
+  }
+  for (int v = *schema; v < target; ++v) {
+    if (sqlite3_exec(h, kMigrations[v], nullptr, nullptr, nullptr) != SQLITE_OK) {
+      Error e = fail("migration to schema " + std::to_string(v + 1) + " failed");
+      sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
+      return e;
+    }
+  }
+  if (*schema < target) {
+    std::string pragma = "PRAGMA user_version = " + std::to_string(target);
+    if (sqlite3_exec(h, pragma.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      Error e = fail("cannot set user_version");
+      sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
+      return e;
+    }
+  }
+  if (sqlite3_exec(h, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    Error e = fail("cannot commit migration");
+    sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
+    return e;
+  }
+  return Ok{};
+}
+
+Result<int> Db::schema_version() {
+  Statement s(handle_.get(), "PRAGMA user_version");
+  if (!s.step()) return fail("cannot read user_version");
+  return static_cast<int>(s.i64(0));
+}
+
+Status Db::exec(const std::string& sql) {
+  if (sqlite3_exec(handle_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("statement failed");
+  }
+  return Ok{};
+}
+
+Result<int64_t> Db::config_version() {
+  if (!table_exists(handle_.get(), "changelog")) return int64_t{0};
+  Statement s(handle_.get(), "SELECT COALESCE(MAX(version), 0) FROM changelog");
+  if (!s.step()) return fail("cannot read config version");
+  return s.i64(0);
+}
+
+Result<std::vector<ZoneSummary>> Db::zone_summaries(int64_t version) {
+  ReadScope scope(handle_.get());
+  std::vector<ZoneSummary> out;
+  Statement s(handle_.get(),
+              std::string("SELECT name FROM zones WHERE ") + kAtVersion + " ORDER BY name");
+  s.bind(1, version);
+  while (s.step()) out.push_back({s.text(0), 0});
+  if (!s.ok()) return fail("cannot read zones");
+  for (auto& z : out) {
+    Statement c(handle_.get(),
+                std::string("SELECT COUNT(*) FROM records WHERE zone = ?2 AND ") + kAtVersion);
+    c.bind(1, version).bind(2, z.name);
+    if (!c.step()) return fail("cannot count records");
+    z.records = c.i64(0);
+  }
+  return out;
+}
+
+Result<std::optional<ZoneRow>> Db::zone(const std::string& name, int64_t version) {
+  ReadScope scope(handle_.get());
+  Statement z(handle_.get(),
+              std::string("SELECT name FROM zones WHERE name = ?2 AND ") + kAtVersion);
+  z.bind(1, version).bind(2, lower(name));
+  if (!z.step()) {
+    if (!z.ok()) return fail("cannot read zone");
+    return std::optional<ZoneRow>();
+  }
+  ZoneRow zone{z.text(0), {}};
+  Statement s(
+      handle_.get(),
+      std::string("SELECT owner, ttl, class, type, rdata FROM records WHERE zone = ?2 AND ") +
+          kAtVersion + " ORDER BY seq, rowid");
+  s.bind(1, version).bind(2, zone.name);
+  while (s.step()) {
+    zone.records.push_back(
+        {s.text(0), static_cast<uint32_t>(s.i64(1)), s.text(2), s.text(3), s.text(4)});
+  }
+  if (!s.ok()) return fail("cannot read records");
+  return std::optional<ZoneRow>(std::move(zone));
+}
+
+Result<std::map<std::string, std::string>> Db::settings(int64_t version) {
+  std::map<std::string, std::string> out;
+  if (!table_exists(handle_.get(), "settings")) return out;
+  Statement s(handle_.get(), std::string("SELECT key, value FROM settings WHERE ") + kAtVersion);
+  s.bind(1, version);
+  while (s.step()) out[s.text(0)] = s.text(1);
+  if (!s.ok()) return fail("cannot read settings");
+  return out;
+}
+
+Result<Config> Db::config(int64_t version) {
+  ReadScope scope(handle_.get());
+  Config config;
+  config.version = version;
+  auto zones = zone_summaries(version);
+  if (!zones) return zones.error();
+  for (const auto& summary : *zones) {
+    auto zone = this->zone(summary.name, version);
+    if (!zone) return zone.error();
+    if (*zone) config.zones.push_back(std::move(**zone));
+  }
+  auto settings = this->settings(version);
+  if (!settings) return settings.error();
+  config.settings = std::move(*settings);
+  return config;
+}
+
+Result<Config> Db::current_config() {
+  ReadScope scope(handle_.get());
+  auto version = config_version();
+  if (!version) return version.error();
+  return config(*version);
+}
+
+Result<std::vector<ChangeRow>> Db::history(int64_t limit) {
+  std::vector<ChangeRow> out;
+  Statement s(handle_.get(),
+              "SELECT version, time, user, command, summary FROM changelog ORDER BY version DESC "
+              "LIMIT ?1");
+  s.bind(1, limit > 0 ? limit : int64_t{-1});
+  while (s.step()) out.push_back({s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4)});
+  if (!s.ok()) return fail("cannot read changelog");
+  return out;
+}
+
+// --- Transaction ---
+
+Transaction::Transaction(Db& db, int64_t version, std::string user, std::string command)
+    : db_(&db), version_(version), user_(std::move(user)), command_(std::move(command)) {}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)),
+      version_(other.version_),
+      user_(std::move(other.user_)),
+      command_(std::move(other.command_)) {}
+
+Transaction::~Transaction() {
+  if (db_) sqlite3_exec(db_->handle_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Result<Transaction> Transaction::begin(Db& db, std::string user, std::string command) {
+  if (sqlite3_exec(db.handle_.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return db.fail("cannot start a change");
+  }
+  Transaction txn(db, 0, std::move(user), std::move(command));
+  auto current = db.config_version();
+  if (!current) return current.error();  // txn rolls back
+  txn.version_ = *current + 1;
+  return txn;
+}
+
+Result<bool> Transaction::zone_exists(const std::string& name) {
+  Statement s(db_->handle_.get(), "SELECT 1 FROM zones WHERE name = ?1 AND until IS NULL");
+  s.bind(1, lower(name));
+  bool found = s.step();
+  if (!s.ok()) return db_->fail("cannot read zones");
+  return found;
+}
+
+Status Transaction::put_zone(const ZoneRow& zone) {
+  sqlite3* h = db_->handle_.get();
+  std::string name = lower(zone.name);
+  auto exists = zone_exists(name);
+  if (!exists) return exists.error();
+  if (*exists) {
+    Statement end(h, "UPDATE records SET until = ?1 WHERE zone = ?2 AND until IS NULL");
+    if (!end.bind(1, version_).bind(2, name).run()) return db_->fail("cannot replace records");
+  } else {
+    Statement add(h, "INSERT INTO zones(name, since) VALUES(?1, ?2)");
+    if (!add.bind(1, name).bind(2, version_).run()) return db_->fail("cannot add zone");
+  }
+  Statement ins(h,
+                "INSERT INTO records(zone, seq, owner, ttl, class, type, rdata, since) "
+                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  int64_t seq = 0;
+  for (const auto& r : zone.records) {
+    ins.reset();
+    ins.bind(1, name).bind(2, ++seq).bind(3, r.owner).bind(4, int64_t{r.ttl});
+    ins.bind(5, r.rclass).bind(6, r.type).bind(7, r.rdata).bind(8, version_);
+    if (!ins.run()) return db_->fail("cannot add record " + r.text());
+  }
+  return Ok{};
+}
+
+Status Transaction::delete_zone(const std::string& name) {
+  sqlite3* h = db_->handle_.get();
+  std::string n = lower(name);
+  Statement z(h, "UPDATE zones SET until = ?1 WHERE name = ?2 AND until IS NULL");
+  if (!z.bind(1, version_).bind(2, n).run()) return db_->fail("cannot delete zone");
+  if (sqlite3_changes(h) == 0) return Error(db_->path_, "no zone " + n);
+  Statement r(h, "UPDATE records SET until = ?1 WHERE zone = ?2 AND until IS NULL");
+  if (!r.bind(1, version_).bind(2, n).run()) return db_->fail("cannot delete records");
+  return Ok{};
+}
+
+Status Transaction::add_record(const std::string& zone, const RecordRow& record) {
+  sqlite3* h = db_->handle_.get();
+  std::string n = lower(zone);
+  auto exists = zone_exists(n);
+  if (!exists) return exists.error();
+  if (!*exists) return Error(db_->path_, "no zone " + n);
+  Statement s(h,
+              "INSERT INTO records(zone, seq, owner, ttl, class, type, rdata, since) "
+              "VALUES(?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE zone = ?1), "
+              "?2, ?3, ?4, ?5, ?6, ?7)");
+  s.bind(1, n).bind(2, record.owner).bind(3, int64_t{record.ttl}).bind(4, record.rclass);
+  s.bind(5, record.type).bind(6, record.rdata).bind(7, version_);
+  if (!s.run()) return db_->fail("cannot add record");
+  return Ok{};
+}
+
+Result<int64_t> Transaction::delete_record(const std::string& zone, const RecordRow& record) {
+  sqlite3* h = db_->handle_.get();
+  // The TTL is not part of a record's identity (RFC 2181 5.2: one TTL per RRset).
+  Statement s(h,
+              "UPDATE records SET until = ?1 WHERE zone = ?2 AND until IS NULL AND "
+              "lower(owner) = lower(?3) AND upper(class) = upper(?4) AND upper(type) = upper(?5) "
+              "AND rdata = ?6");
+  s.bind(1, version_).bind(2, lower(zone)).bind(3, record.owner).bind(4, record.rclass);
+  s.bind(5, record.type).bind(6, record.rdata);
+  if (!s.run()) return db_->fail("cannot delete record");
+  return int64_t{sqlite3_changes(h)};
+}
+
+Status Transaction::set_setting(const std::string& key, const std::string& value) {
+  if (auto st = unset_setting(key); !st) return st;
+  Statement s(db_->handle_.get(), "INSERT INTO settings(key, value, since) VALUES(?1, ?2, ?3)");
+  if (!s.bind(1, key).bind(2, value).bind(3, version_).run()) {
+    return db_->fail("cannot write setting " + key);
+  }
+  return Ok{};
+}
+
+Status Transaction::unset_setting(const std::string& key) {
+  Statement s(db_->handle_.get(),
+              "UPDATE settings SET until = ?1 WHERE key = ?2 AND until IS NULL");
+  if (!s.bind(1, version_).bind(2, key).run()) return db_->fail("cannot write setting " + key);
+  return Ok{};
+}
+
+Status Transaction::restore(int64_t version) {
+  if (version < 0 || version >= version_) {
+    return Error(db_->path_, "no version " + std::to_string(version) + " (current is " +
+                                 std::to_string(version_ - 1) + ")");
+  }
+  sqlite3* h = db_->handle_.get();
+  // Per table: rows live now but not in `version` end; rows of `version` that are no longer live
+  // come back (seq kept, so record order is the old one); rows in both stay as they are.
+  struct Table {
+    const char* name;
+    const char* columns;
+  };
+  const Table tables[] = {{"zones", "name"},
+                          {"records", "zone, seq, owner, ttl, class, type, rdata"},
+                          {"settings", "key, value"}};
+  for (const auto& t : tables) {
+    std::string end =
+        std::string("UPDATE ") + t.name + " SET until = ?2 WHERE until IS NULL AND since > ?1";
+    std::string back = std::string("INSERT INTO ") + t.name + "(" + t.columns + ", since) SELECT " +
+                       t.columns + ", ?2 FROM " + t.name +
+                       " WHERE since <= ?1 AND until IS NOT NULL AND until > ?1";
+    Statement e(h, end);
+    if (!e.bind(1, version).bind(2, version_).run())
+      return db_->fail("cannot restore " + std::string(t.name));
+    Statement b(h, back);
+    if (!b.bind(1, version).bind(2, version_).run())
+      return db_->fail("cannot restore " + std::string(t.name));
+  }
+  return Ok{};
+}
+
+Result<int64_t> Transaction::commit(const std::string& summary) {
+  sqlite3* h = db_->handle_.get();
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  Statement s(h,
+              "INSERT INTO changelog(version, time, user, command, summary) "
+              "VALUES(?1, ?2, ?3, ?4, ?5)");
+  s.bind(1, version_).bind(2, int64_t{now}).bind(3, user_).bind(4, command_).bind(5, summary);
+  if (!s.run()) return db_->fail("cannot write changelog");
+  if (sqlite3_exec(h, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return db_->fail("cannot commit");  // the destructor rolls back
+  }
+  db_ = nullptr;
+  return version_;
+}
+
+std::string current_user() {
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) return sudo;
+  if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name) return pw->pw_name;
+  if (const char* user = std::getenv("USER"); user && *user) return user;
+  return "uid " + std::to_string(getuid());
+}
+
+}  // namespace cdn::store

@@ -1,0 +1,148 @@
+// common/store/db.h: the configuration database (sqlite3, WAL): schema migrations, config
+// versions, changelog, typed reads and writes. Used by cdnctl (writes) and the daemons (reads).
+//
+// DOC: how versions are kept
+// Every change is one `Transaction`. It holds sqlite's write lock from its first statement
+// (BEGIN IMMEDIATE, so writers are serialized), and its commit appends one `changelog` row whose
+// `version` is the new config_version (= the highest changelog version, 0 for an empty database).
+//
+// The versioned tables (zones, records, settings) keep rows with a validity range instead of a
+// full copy per version: a row is part of version V when `since <= V AND (until IS NULL OR
+// until > V)`. Adding a row inserts it with since = new version; removing one sets until = new
+// version; nothing is ever updated in place or deleted. So a one-record change to a large zone
+// costs one row, every past version can be read back exactly (diff), and `rollback V` is a new
+// version that ends the rows V did not have and re-inserts the ones it had (history is never
+// rewritten). Live rows are the ones with until IS NULL.
+//
+// Records are stored as presentation text per record (owner, ttl, class, type, rdata) in source
+// order (`seq` within a zone). Zone and owner names are absolute; zone names lower case.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+struct sqlite3;
+
+namespace cdn::store {
+
+// The schema this build writes; migrations bring older databases up to it.
+inline constexpr int kSchemaVersion = 2;
+
+struct RecordRow {
+  std::string owner;  // "www.example.com."
+  uint32_t ttl = 0;
+  std::string rclass = "IN";
+  std::string type;          // "A", "CNAME", "TYPE65534"
+  std::string rdata;         // presentation text, "192.0.2.1"
+  std::string text() const;  // "www.example.com.\t300\tIN\tA\t192.0.2.1"
+};
+
+struct ZoneRow {
+  std::string name;                // "example.com."
+  std::vector<RecordRow> records;  // source order
+};
+
+struct ZoneSummary {
+  std::string name;
+  int64_t records = 0;
+};
+
+struct ChangeRow {
+  int64_t version = 0;
+  int64_t time = 0;  // unix seconds
+  std::string user;
+  std::string command;  // "zone import example.com. example.com.zone"
+  std::string summary;  // "imported zone example.com. (12 records)"
+};
+
+// The whole versioned configuration at one version.
+struct Config {
+  int64_t version = 0;
+  std::vector<ZoneRow> zones;  // by name
+  std::map<std::string, std::string> settings;
+};
+
+struct CloseDb {
+  void operator()(sqlite3* db) const;
+};
+
+class Db {
+ public:
+  struct Options {
+    bool read_only = false;       // daemons: never migrate, never write
+    bool create = true;           // create the file when missing (read-write only)
+    int schema = kSchemaVersion;  // migrate up to this; older values build old databases for tests
+  };
+  // Opens (and, read-write, creates and migrates) the database. Error.where is the path.
+  static Result<Db> open(const std::string& path, Options options);
+  static Result<Db> open(const std::string& path) { return open(path, Options{}); }
+
+  const std::string& path() const { return path_; }
+  Result<int> schema_version();  // PRAGMA user_version
+  Result<int64_t> config_version();
+
+  // Reads at `version` (must be <= config_version). Each call is one consistent read.
+  Result<std::vector<ZoneSummary>> zone_summaries(int64_t version);
+  Result<std::optional<ZoneRow>> zone(const std::string& name, int64_t version);
+  Result<std::map<std::string, std::string>> settings(int64_t version);
+  Result<Config> config(int64_t version);
+  Result<Config> current_config();
+  // Newest first; limit 0 = all.
+  Result<std::vector<ChangeRow>> history(int64_t limit = 0);
+
+  // Plain SQL for read transactions spanning several reads (BEGIN/COMMIT) and for tests.
+  Status exec(const std::string& sql);
+
+ private:
+  friend class Transaction;
+  Db(std::unique_ptr<sqlite3, CloseDb> handle, std::string path);
+  Status migrate(int target);
+  Error fail(const std::string& what) const;
+
+  std::unique_ptr<sqlite3, CloseDb> handle_;
+  std::string path_;
+};
+
+// One change: begin() takes the write lock; commit() appends the changelog row and makes the
+// new version visible; destroying an uncommitted Transaction rolls everything back.
+class Transaction {
+ public:
+  static Result<Transaction> begin(Db& db, std::string user, std::string command);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+
+  int64_t version() const { return version_; }  // the version commit() will create
+
+  Result<bool> zone_exists(const std::string& name);
+  // Adds the zone or replaces all its records.
+  Status put_zone(const ZoneRow& zone);
+  Status delete_zone(const std::string& name);
+  Status add_record(const std::string& zone, const RecordRow& record);
+  // Removes every live record of `zone` equal to `record`; returns how many.
+  Result<int64_t> delete_record(const std::string& zone, const RecordRow& record);
+  Status set_setting(const std::string& key, const std::string& value);
+  Status unset_setting(const std::string& key);
+  // Makes the content equal to `version`'s.
+  Status restore(int64_t version);
+
+  // Returns the new config_version.
+  Result<int64_t> commit(const std::string& summary);
+
+ private:
+  Transaction(Db& db, int64_t version, std::string user, std::string command);
+  Db* db_;  // borrowed; null once committed, rolled back or moved from
+  int64_t version_;
+  std::string user_;
+  std::string command_;
+};
+
+// The name of the person running the command, for the changelog (SUDO_USER, else the login).
+std::string current_user();
+
+}  // namespace cdn::store

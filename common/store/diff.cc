@@ -1,0 +1,80 @@
+#include "common/store/diff.h"
+
+#include <algorithm>
+#include <map>
+
+namespace cdn::store {
+namespace {
+
+const std::vector<RecordRow>* find_zone(const Config& config, const std::string& name) {
+  for (const auto& z : config.zones) {
+    if (z.name == name) return &z.records;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> texts(const std::vector<RecordRow>* records) {
+  std::vector<std::string> out;
+  if (records) {
+    for (const auto& r : *records) out.push_back(r.text());
+  }
+  return out;
+}
+
+}  // namespace
+
+ConfigDiff diff_configs(const Config& from, const Config& to) {
+  ConfigDiff diff;
+  diff.from = from.version;
+  diff.to = to.version;
+
+  std::vector<std::string> names;
+  for (const auto& z : from.zones) names.push_back(z.name);
+  for (const auto& z : to.zones) names.push_back(z.name);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+
+  for (const auto& name : names) {
+    const auto* before = find_zone(from, name);
+    const auto* after = find_zone(to, name);
+    if (!before) diff.zones_added.push_back(name);
+    if (!after) diff.zones_removed.push_back(name);
+    // Multiset difference, reported in each side's source order.
+    auto old_texts = texts(before);
+    auto new_texts = texts(after);
+    std::map<std::string, int> count;
+    for (const auto& t : old_texts) ++count[t];
+    for (const auto& t : new_texts) --count[t];
+    std::map<std::string, int> removed_left = count;
+    for (const auto& t : old_texts) {
+      if (removed_left[t] > 0) {
+        diff.records_removed.push_back({name, t});
+        --removed_left[t];
+      }
+    }
+    std::map<std::string, int> added_left = count;
+    for (const auto& t : new_texts) {
+      if (added_left[t] < 0) {
+        diff.records_added.push_back({name, t});
+        ++added_left[t];
+      }
+    }
+  }
+
+  for (const auto& [key, value] : from.settings) {
+    auto it = to.settings.find(key);
+    if (it == to.settings.end()) {
+      diff.settings.push_back({key, value, std::nullopt});
+    } else if (it->second != value) {
+      diff.settings.push_back({key, value, it->second});
+    }
+  }
+  for (const auto& [key, value] : to.settings) {
+    if (!from.settings.count(key)) diff.settings.push_back({key, std::nullopt, value});
+  }
+  std::sort(diff.settings.begin(), diff.settings.end(),
+            [](const SettingChange& a, const SettingChange& b) { return a.key < b.key; });
+  return diff;
+}
+
+}  // namespace cdn::store
