@@ -99,12 +99,15 @@ struct Current {
   size_t len;
   uint8_t labels[kMaxLabels];
   size_t label_count;
+  uint32_t hashes[kMaxLabels + 1];
   bool is_question;
+  NameView view() const { return {name, len, labels, label_count, hashes}; }
 };
 
 void set_labels(Current& c) {
   c.label_count = 0;
   for (size_t i = 0; c.name[i] != 0; i += c.name[i] + 1) c.labels[c.label_count++] = uint8_t(i);
+  suffix_hashes(c.name, c.labels, c.label_count, c.hashes);
 }
 
 class ResponseBuilder {
@@ -212,6 +215,7 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
   cur.len = q.qname_len;
   std::copy(q.qname_labels, q.qname_labels + q.qname_label_count, cur.labels);
   cur.label_count = q.qname_label_count;
+  std::copy(q.qname_hashes, q.qname_hashes + q.qname_label_count + 1, cur.hashes);
   cur.is_question = true;
   uint8_t synthesized[kMaxChain][kMaxNameLength];  // DNAME substitutions, one per step
   const RRset* additional[kMaxAdditional];
@@ -230,7 +234,7 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
   };
 
   for (size_t step = 0;; ++step) {
-    LookupResult r = lookup(zone, cur.name, cur.len, cur.labels, cur.label_count, q.qtype);
+    LookupResult r = lookup(zone, cur.view(), q.qtype);
     bool follow = false;
     switch (r.kind) {
       case LookupKind::Answer: {
@@ -390,8 +394,7 @@ size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::s
       rcode = q.qtype == type::OPT ? Rcode::FormErr : Rcode::NotImp;
     } else if (q.qclass != kClassIn) {
       rcode = Rcode::Refused;
-    } else if ((zone = snap.zones.closest(q.qname, q.qname_len, q.qname_labels,
-                                          q.qname_label_count)) == nullptr) {
+    } else if ((zone = snap.zones.closest(q.qname_view())) == nullptr) {
       rcode = Rcode::Refused;
     } else {
       rcode = resolve(w, *zone, q, transport, s, aa, tc);

@@ -87,8 +87,11 @@ UdpWorker::~UdpWorker() = default;
 
 void UdpWorker::run(std::stop_token stop) {
   Batch& b = *batch_;
+  // recvmmsg overwrites the address and control lengths of the entries it fills: re-arm those
+  // (all of them once), not the whole batch, which would cost more than a query at low rates.
+  size_t used = kBatch;
   while (!stop.stop_requested()) {
-    for (size_t i = 0; i < kBatch; ++i) {
+    for (size_t i = 0; i < used; ++i) {
       b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       if (socket_.wildcard()) {
         b.in[i].msg_hdr.msg_control = b.control[i];
@@ -96,7 +99,9 @@ void UdpWorker::run(std::stop_token stop) {
       }
     }
     int n = recvmmsg(socket_.fd(), b.in, kBatch, MSG_WAITFORONE, nullptr);
-    if (n <= 0) continue;              // timeout (checks stop) or EINTR
+    used = 0;
+    if (n <= 0) continue;  // timeout (checks stop) or EINTR
+    used = size_t(n);
     auto snapshot = snapshots_.get();  // one version for the whole batch
     unsigned out_count = 0;
     for (int i = 0; i < n; ++i) {

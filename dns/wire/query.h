@@ -28,6 +28,10 @@ struct Query {
   size_t qname_len = 0;
   uint8_t qname_labels[kMaxLabels];
   size_t qname_label_count = 0;
+  uint32_t qname_hashes[kMaxLabels + 1];
+  NameView qname_view() const {
+    return {qname, qname_len, qname_labels, qname_label_count, qname_hashes};
+  }
   uint16_t qtype = 0;
   uint16_t qclass = 0;
   // EDNS (RFC 6891)

@@ -8,6 +8,15 @@ size_t name_length(const uint8_t* name) noexcept {
   return size_t(p - name) + 1;
 }
 
+uint32_t name_hash(const uint8_t* name, size_t len) noexcept {
+  uint8_t labels[kMaxLabels];
+  size_t n = 0;
+  for (size_t i = 0; i + 1 < len && name[i] != 0; i += name[i] + 1) labels[n++] = uint8_t(i);
+  uint32_t h = kRootHash;
+  while (n-- > 0) h = label_hash(h, name + labels[n]);
+  return h;
+}
+
 size_t label_count(const uint8_t* name) noexcept {
   size_t n = 0;
   for (const uint8_t* p = name; *p != 0; p += *p + 1) ++n;

@@ -69,12 +69,32 @@ bool names_equal(const uint8_t* a, size_t a_len, const uint8_t* b, size_t b_len)
 // Is `name` equal to or below `ancestor`? (both uncompressed, case-insensitive)
 bool name_is_below_or_equal(const uint8_t* name, size_t name_len, const uint8_t* ancestor,
                             size_t ancestor_len) noexcept;
-// Hash of a lower-case uncompressed name (FNV-1a); the zone and zone-set tables use it.
-inline uint32_t name_hash(const uint8_t* name, size_t len) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < len; ++i) h = (h ^ name[i]) * 16777619u;
+// Names are hashed label by label from the root (FNV-1a over each label's length and bytes), so
+// one pass over a query name yields the hash of every suffix: the zone-set and the zone tables
+// are probed with them without hashing again.
+inline constexpr uint32_t kRootHash = 2166136261u;
+inline uint32_t label_hash(uint32_t h, const uint8_t* label) {
+  for (size_t i = 0; i <= label[0]; ++i) h = (h ^ label[i]) * 16777619u;
   return h;
 }
+// hashes[i] = hash of the suffix starting at labels[i]; hashes[label_count] = the root's.
+inline void suffix_hashes(const uint8_t* name, const uint8_t* labels, size_t label_count,
+                          uint32_t* hashes) {
+  uint32_t h = kRootHash;
+  hashes[label_count] = h;
+  for (size_t i = label_count; i-- > 0;) hashes[i] = h = label_hash(h, name + labels[i]);
+}
+// Hash of a lower-case uncompressed name (the same value suffix_hashes gives for it).
+uint32_t name_hash(const uint8_t* name, size_t len) noexcept;
+
+// A lower-case name with its label offsets and suffix hashes, worked out once per name.
+struct NameView {
+  const uint8_t* name;
+  size_t len;
+  const uint8_t* labels;   // offsets of each label within `name`
+  size_t label_count;      // not counting the root
+  const uint32_t* hashes;  // label_count + 1 entries, see suffix_hashes()
+};
 
 // Reads an uncompressed name at msg[pos] (a question name: RFC 1035 4.1.4 leaves nothing before
 // it to point at, so a pointer there is malformed). Writes the lower-cased copy to `lower`

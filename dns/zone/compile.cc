@@ -227,16 +227,15 @@ void ZoneSet::seal() {
   }
 }
 
-const CompiledZone* ZoneSet::closest(const uint8_t* lower_name, size_t len, const uint8_t* labels,
-                                     size_t label_count) const noexcept {
+const CompiledZone* ZoneSet::closest(const NameView& name) const noexcept {
   if (zones_.empty()) return nullptr;
   const size_t mask = table_.size() - 1;
   // Longest suffix first: the closest enclosing zone wins (parent and child both served).
-  for (size_t i = 0; i <= label_count; ++i) {
-    size_t off = i < label_count ? labels[i] : len - 1;
-    const uint8_t* suffix = lower_name + off;
-    size_t suffix_len = len - off;
-    uint32_t h = name_hash(suffix, suffix_len);
+  for (size_t i = 0; i <= name.label_count; ++i) {
+    size_t off = i < name.label_count ? name.labels[i] : name.len - 1;
+    const uint8_t* suffix = name.name + off;
+    size_t suffix_len = name.len - off;
+    uint32_t h = name.hashes[i];
     for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
       uint32_t zi = table_[slot];
       if (zi == kNone) break;

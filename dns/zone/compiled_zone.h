@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "dns/wire/wire.h"
 #include "dns/zone/zone_data.h"
 
 namespace cdn::dns {
@@ -77,8 +78,7 @@ class ZoneSet {
  public:
   Status add(CompiledZone zone);  // fails on a duplicate origin
   void seal();                    // builds the table; call once after the last add
-  const CompiledZone* closest(const uint8_t* lower_name, size_t len, const uint8_t* labels,
-                              size_t label_count) const noexcept;
+  const CompiledZone* closest(const NameView& name) const noexcept;
   size_t size() const { return zones_.size(); }
   const std::vector<CompiledZone>& zones() const { return zones_; }
 

@@ -46,9 +46,10 @@ LookupResult dname(const CompiledZone& zone, uint32_t owner) {
 
 }  // namespace
 
-LookupResult lookup(const CompiledZone& zone, const uint8_t* name, size_t len,
-                    const uint8_t* labels, size_t label_count, uint16_t qtype) noexcept {
-  uint32_t ni = zone.find(name, len, name_hash(name, len));
+LookupResult lookup(const CompiledZone& zone, const NameView& q, uint16_t qtype) noexcept {
+  const uint8_t* name = q.name;
+  const size_t len = q.len;
+  uint32_t ni = zone.find(name, len, q.hashes[0]);
   if (ni != kNone) {
     const Node& node = zone.node(ni);
     // A delegation point answers DS itself (RFC 4035 3.1.4.1); everything else at or below a
@@ -60,11 +61,11 @@ LookupResult lookup(const CompiledZone& zone, const uint8_t* name, size_t len,
   }
   // The closest encloser: the longest existing ancestor (the apex at worst).
   const size_t origin_len = zone.origin().size();
-  for (size_t i = 1; i < label_count; ++i) {
-    const uint8_t* suffix = name + labels[i];
-    size_t suffix_len = len - labels[i];
+  for (size_t i = 1; i < q.label_count; ++i) {
+    const uint8_t* suffix = name + q.labels[i];
+    size_t suffix_len = len - q.labels[i];
     if (suffix_len < origin_len) break;
-    uint32_t ci = zone.find(suffix, suffix_len, name_hash(suffix, suffix_len));
+    uint32_t ci = zone.find(suffix, suffix_len, q.hashes[i]);
     if (ci == kNone) continue;
     const Node& encloser = zone.node(ci);
     if (encloser.cut != kNone) return referral(zone, encloser.cut);

@@ -25,8 +25,7 @@ struct LookupResult {
   bool wildcard = false;  // synthesized from `node`, the wildcard (owner is the name asked)
 };
 
-// `name` lower-cased, at or below the zone's origin; `labels` its label start offsets.
-LookupResult lookup(const CompiledZone& zone, const uint8_t* name, size_t len,
-                    const uint8_t* labels, size_t label_count, uint16_t qtype) noexcept;
+// `name` at or below the zone's origin.
+LookupResult lookup(const CompiledZone& zone, const NameView& name, uint16_t qtype) noexcept;
 
 }  // namespace cdn::dns
