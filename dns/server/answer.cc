@@ -392,11 +392,16 @@ size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::s
       rcode = Rcode::BadVers;  // RFC 6891 6.1.3
     } else if (is_unsupported_meta_type(q.qtype)) {
       rcode = q.qtype == type::OPT ? Rcode::FormErr : Rcode::NotImp;
-    } else if (q.qclass != kClassIn) {
+    } else if (q.qclass != kClassIn && q.qclass != kClassAny) {
       rcode = Rcode::Refused;
     } else if ((zone = snap.zones.closest(q.qname_view())) == nullptr) {
       rcode = Rcode::Refused;
     } else {
+      // DS at the apex of a served child lives in the parent, when we serve that too
+      // (RFC 4035 3.1.4.1).
+      if (q.qtype == type::DS && zone->origin().size() == q.qname_len && q.qname_label_count > 0) {
+        if (const CompiledZone* parent = snap.zones.closest(q.qname_view(), 1)) zone = parent;
+      }
       rcode = resolve(w, *zone, q, transport, s, aa, tc);
       if (tc && s.ns == 0 && s.ar == 0) {
         // Truncated in the answer or authority: send the question alone (RFC 2181 9).

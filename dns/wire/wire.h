@@ -33,6 +33,7 @@ inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, 
                           ANY = 255;
 }
 inline constexpr uint16_t kClassIn = 1;
+inline constexpr uint16_t kClassAny = 255;  // answered as IN (RFC 1035 3.2.5), as Knot does
 
 namespace opcode {
 inline constexpr uint8_t Query = 0;

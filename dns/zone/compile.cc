@@ -227,11 +227,11 @@ void ZoneSet::seal() {
   }
 }
 
-const CompiledZone* ZoneSet::closest(const NameView& name) const noexcept {
+const CompiledZone* ZoneSet::closest(const NameView& name, size_t first) const noexcept {
   if (zones_.empty()) return nullptr;
   const size_t mask = table_.size() - 1;
   // Longest suffix first: the closest enclosing zone wins (parent and child both served).
-  for (size_t i = 0; i <= name.label_count; ++i) {
+  for (size_t i = first; i <= name.label_count; ++i) {
     size_t off = i < name.label_count ? name.labels[i] : name.len - 1;
     const uint8_t* suffix = name.name + off;
     size_t suffix_len = name.len - off;

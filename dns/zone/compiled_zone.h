@@ -78,7 +78,8 @@ class ZoneSet {
  public:
   Status add(CompiledZone zone);  // fails on a duplicate origin
   void seal();                    // builds the table; call once after the last add
-  const CompiledZone* closest(const NameView& name) const noexcept;
+  // Starting at label `first` (1 = the closest zone strictly above the name).
+  const CompiledZone* closest(const NameView& name, size_t first = 0) const noexcept;
   size_t size() const { return zones_.size(); }
   const std::vector<CompiledZone>& zones() const { return zones_; }
 

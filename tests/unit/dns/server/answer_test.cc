@@ -307,3 +307,14 @@ TEST_CASE("malformed queries get FORMERR or no answer, never a crash") {
     CHECK(f.ask(make_query("www.example.com", o)).rcode == 4);
   }
 }
+
+TEST_CASE("DS at the apex of a served child is answered from the parent (RFC 4035 3.1.4.1)") {
+  Fixture f;
+  auto r = f.ask("child.example.com", type::DS);
+  CHECK(r.aa);
+  REQUIRE(r.authority.size() == 1);
+  CHECK(r.authority[0].owner == "example.com.");  // the parent's SOA: no DS there
+  auto soa = f.ask("child.example.com", type::SOA);
+  REQUIRE(soa.answer.size() == 1);
+  CHECK(soa.answer[0].owner == "child.example.com.");
+}
