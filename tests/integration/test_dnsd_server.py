@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import subprocess
+import time
 import urllib.request
 import unittest
 
@@ -114,6 +115,41 @@ class DnsdServer(unittest.TestCase):
             self.assertEqual(sample(text, "cdn_dns_responses_total", 'rcode="NXDOMAIN"'), 1)
             self.assertEqual(sample(text, "cdn_dns_responses_total", 'rcode="REFUSED"'), 1)
             self.assertEqual(sample(text, "cdn_dns_snapshot_version"), 0)
+
+    def test_user_drops_privileges_after_binding(self):
+        os.chmod(self.tmp.path, 0o755)
+        os.chmod(self.zone, 0o644)
+        with dnstest.Dnsd({"example.test": self.zone}, extra_args=("--user", "nobody")) as dnsd:
+            with open("/proc/%d/status" % dnsd.pid()) as f:
+                uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+            self.assertEqual(set(uids), {"65534"}, uids)
+            self.assertEqual(dnstest.kdig(dnsd.host, dnsd.port, "www.example.test", "A").rcode,
+                             "NOERROR")
+            # Reload still reads the zone as the unprivileged user.
+            self.assertIn("event=snapshot.published", dnsd.reload())
+
+    def test_tcp_connections_over_the_limit_are_closed(self):
+        # RFC 7766 6.2.2: a server may limit connections; over the limit it closes new ones.
+        with dnstest.Dnsd({"example.test": self.zone},
+                          extra_args=("--tcp-max-connections", "2")) as dnsd:
+            held = [socket.create_connection((dnsd.host, dnsd.port), timeout=5) for _ in range(2)]
+            try:
+                query = dnstest.build_query("www.example.test", "A")
+                # The two held connections are served.
+                for s in held:
+                    s.sendall(dnstest.tcp_frame(query))
+                    self.assertIsNotNone(dnstest.read_tcp_message(s, time.monotonic() + 5))
+                extra = socket.create_connection((dnsd.host, dnsd.port), timeout=5)
+                with extra:
+                    try:
+                        extra.sendall(dnstest.tcp_frame(query))
+                        data = extra.recv(65535)
+                    except (ConnectionResetError, BrokenPipeError):
+                        data = b""
+                    self.assertEqual(data, b"", "a connection over the limit was served")
+            finally:
+                for s in held:
+                    s.close()
 
     def test_bad_start_ups_fail_with_the_reason_and_a_meaningful_exit_code(self):
         binary = dnstest.dnsd_binary()
