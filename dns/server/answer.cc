@@ -112,7 +112,7 @@ void set_labels(Current& c) {
 
 class ResponseBuilder {
  public:
-  explicit ResponseBuilder(Writer& w) : w_(w) {}
+  ResponseBuilder(Writer& w, const CompiledZone& zone) : w_(w), zone_(zone) {}
 
   // Writes every RR of `rr` with the given owner. Returns false when it does not fit
   // (the writer is then rolled back to where the RRset began).
@@ -124,7 +124,7 @@ class ResponseBuilder {
   }
   bool put_rrset(const Node& owner, const RRset& rr, uint16_t& section_count) {
     return put_rrset_owned(rr, section_count,
-                           [&] { return w_.put_name(owner.name.data(), owner.name.size()); });
+                           [&] { return w_.put_name(zone_.name(owner), owner.name_length); });
   }
 
   bool put_question_pointer() {
@@ -136,8 +136,9 @@ class ResponseBuilder {
   template <class WriteOwner>
   bool put_rrset_owned(const RRset& rr, uint16_t& section_count, WriteOwner write_owner) {
     const Writer::Mark start = w_.mark();
-    const uint8_t* p = rr.wire.data();
-    const uint8_t* end = p + rr.wire.size();
+    const auto wire = zone_.wire(rr);
+    const uint8_t* p = wire.data();
+    const uint8_t* end = p + wire.size();
     size_t owner_at = 0;
     for (bool first = true; p < end; first = false) {
       size_t rdlen = get16(p + 8);
@@ -154,7 +155,8 @@ class ResponseBuilder {
       if (!w_.put(p, 10 + rdlen)) return w_.rollback(start), false;
       if (first && rr.type == type::CNAME) {
         // The target is the next owner in a chain: let it compress to this RDATA.
-        w_.remember(rr.target.data(), rr.target.size(), rdata_at);
+        auto target = zone_.target(rr);
+        w_.remember(target.data(), target.size(), rdata_at);
       }
       p += 10 + rdlen;
     }
@@ -163,6 +165,7 @@ class ResponseBuilder {
   }
 
   Writer& w_;
+  const CompiledZone& zone_;
 };
 
 size_t opt_size(const Snapshot& snap, const Query& q) {
@@ -209,7 +212,7 @@ struct Sections {
 // Returns the rcode; sets `aa` and `tc`.
 Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport transport, Sections& s,
               bool& aa, bool& tc) {
-  ResponseBuilder b(w);
+  ResponseBuilder b(w, zone);
   Current cur;
   cur.name = q.qname;
   cur.len = q.qname_len;
@@ -230,7 +233,7 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
     return rcode;
   };
   auto add_for_additional = [&](const RRset* rr) {
-    if (!rr->additional.empty() && n_additional < kMaxAdditional) additional[n_additional++] = rr;
+    if (rr->additional_count != 0 && n_additional < kMaxAdditional) additional[n_additional++] = rr;
   };
 
   for (size_t step = 0;; ++step) {
@@ -257,7 +260,7 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
         if (seen) break;  // a loop: every CNAME of it is in the answer already
         if (!b.put_rrset(cur, *r.rrset, s.an)) return truncate();
         if (n_visited < kMaxChain) visited[n_visited++] = r.node;
-        const auto& t = r.rrset->target;
+        const auto t = zone.target(*r.rrset);
         // Follow only inside this zone (RFC 1034 4.3.2 3.a restarts at step 1 in general, but
         // an authoritative server answers from its own data; a loop ends the chain).
         if (step + 1 < kMaxChain && name_is_below_or_equal(t.data(), t.size(), zone.origin().data(),
@@ -285,8 +288,8 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
         const Node& owner = zone.node(r.node);
         if (!b.put_rrset(owner, *r.rrset, s.an)) return truncate();
         // RFC 6672 2.2: replace the owner suffix of the current name by the target.
-        const auto& target = r.rrset->target;
-        size_t prefix_len = cur.len - owner.name.size();
+        const auto target = zone.target(*r.rrset);
+        size_t prefix_len = cur.len - owner.name_length;
         if (prefix_len + target.size() > kMaxNameLength) {
           rcode = Rcode::YxDomain;  // RFC 6672 2.2: the result would be too long
           break;
@@ -329,12 +332,11 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
   // Additional section: A then AAAA of each target node. Leaving out optional data is fine;
   // missing in-domain glue of a referral makes the response truncated (RFC 9471 3).
   for (size_t i = 0; i < n_additional; ++i) {
-    const RRset* rr = additional[i];
-    for (size_t k = 0; k < rr->additional.size(); ++k) {
-      const Node& target = zone.node(rr->additional[k]);
+    for (const AdditionalTarget& a : zone.additional(*additional[i])) {
+      const Node& target = zone.node(a.node);
       for (uint16_t t : {type::A, type::AAAA}) {
         const RRset* glue = zone.rrset(target, t);
-        if (glue && !b.put_rrset(target, *glue, s.ar) && rr->glue_required[k]) tc = true;
+        if (glue && !b.put_rrset(target, *glue, s.ar) && a.required) tc = true;
       }
     }
   }
