@@ -127,6 +127,19 @@ class ResponseBuilder {
                            [&] { return w_.put_name(zone_.name(owner), owner.name_length); });
   }
 
+  // Copies a template, pointing its apex references at `apex_at` in the question.
+  bool put_template(const ApexTemplate& t, size_t apex_at, uint16_t& section_count) {
+    size_t start = w_.pos();
+    if (!w_.put(t.bytes.data(), t.bytes.size())) return false;
+    for (uint8_t i = 0; i < t.pointers; ++i) {
+      uint8_t* p = w_.data() + start + t.pointer_at[i];
+      p[0] = uint8_t(0xC0 | (apex_at >> 8));
+      p[1] = uint8_t(apex_at);
+    }
+    ++section_count;
+    return true;
+  }
+
   bool put_question_pointer() {
     static constexpr uint8_t kPtr[2] = {0xC0, 0x0C};
     return w_.put(kPtr, 2);
@@ -227,6 +240,11 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
   size_t n_visited = 0;
   Rcode rcode = Rcode::NoError;
   aa = true;
+  // Where the apex starts in the question (the zone was chosen as a suffix of it).
+  const size_t apex_label = q.qname_label_count - zone.origin_labels();
+  const size_t apex_at =
+      kHeaderSize +
+      (apex_label < q.qname_label_count ? q.qname_labels[apex_label] : q.qname_len - 1);
 
   auto truncate = [&] {
     tc = true;
@@ -276,7 +294,7 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
       case LookupKind::NoData:
       case LookupKind::NxDomain:
         if (r.kind == LookupKind::NxDomain) rcode = Rcode::NxDomain;  // RFC 6604 3
-        if (!b.put_rrset(zone.apex(), zone.negative_soa(), s.ns)) return truncate();
+        if (!b.put_template(zone.negative_soa(), apex_at, s.ns)) return truncate();
         break;
       case LookupKind::Referral: {
         if (step == 0) aa = false;  // RFC 1034 4.3.2 3.b: a referral is not authoritative

@@ -215,18 +215,36 @@ Result<CompiledZone> CompiledZone::compile(const ZoneData& zone) {
   }
 
   // 5. The negative-answer SOA (RFC 2308 3: TTL is the lesser of the SOA TTL and MINIMUM).
-  z.negative_soa_ = *z.rrset(z.nodes_[0], type::SOA);
   {
-    auto soa = z.wire(z.negative_soa_);
-    uint32_t minimum = get32(soa.data() + soa.size() - 4);
-    uint32_t ttl = std::min(z.negative_soa_.ttl, minimum);
-    std::vector<uint8_t> copy(soa.begin(), soa.end());
-    put32(copy.data() + 4, ttl);
-    z.negative_soa_.ttl = ttl;
-    z.negative_soa_.count = 1;
-    z.negative_soa_.wire_offset = uint32_t(z.wire_.size());
-    z.negative_soa_.wire_length = uint32_t(copy.size());
-    z.wire_.insert(z.wire_.end(), copy.begin(), copy.end());
+    const RRset& soa = *z.rrset(z.nodes_[0], type::SOA);
+    auto wire = z.wire(soa);  // the first SOA: TYPE CLASS TTL RDLENGTH MNAME RNAME 5x32 bits
+    const uint8_t* rdata = wire.data() + 10;
+    size_t rdlen = get16(wire.data() + 8);
+    ApexTemplate& t = z.negative_soa_;
+    auto pointer_here = [&t] {
+      t.pointer_at[t.pointers++] = uint8_t(t.bytes.size());
+      t.bytes.insert(t.bytes.end(), {0xC0, 0});
+    };
+    pointer_here();  // the owner: the apex
+    t.bytes.insert(t.bytes.end(), wire.data(), wire.data() + 10);
+    uint32_t minimum = get32(rdata + rdlen - 4);
+    put32(t.bytes.data() + 2 + 4, std::min(soa.ttl, minimum));
+    size_t pos = 0;
+    for (int i = 0; i < 2; ++i) {  // MNAME, RNAME: compressible (RFC 1035 3.3.13)
+      const uint8_t* name = rdata + pos;
+      size_t len = lower_copy(name, buf);
+      if (name_is_below_or_equal(buf, len, z.origin_.data(), z.origin_.size())) {
+        size_t prefix = len - z.origin_.size();
+        t.bytes.insert(t.bytes.end(), name, name + prefix);
+        pointer_here();
+      } else {
+        t.bytes.insert(t.bytes.end(), name, name + len);
+      }
+      pos += len;
+    }
+    t.bytes.insert(t.bytes.end(), rdata + pos, rdata + rdlen);
+    put16(t.bytes.data() + 2 + 8, uint16_t(t.bytes.size() - 12));
+    z.origin_labels_ = label_count(z.origin_.data());
   }
   z.nodes_.shrink_to_fit();
   z.rrsets_.shrink_to_fit();

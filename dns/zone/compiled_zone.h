@@ -30,6 +30,14 @@ struct AdditionalTarget {
   bool required;
 };
 
+// One whole RR ready to copy into a response, the zone apex in it written as 2-byte pointers
+// to fill in: the apex is always a suffix of the question name, so it is in the packet already.
+struct ApexTemplate {
+  std::vector<uint8_t> bytes;
+  uint8_t pointer_at[3] = {};  // offsets in `bytes` of the pointers to the apex
+  uint8_t pointers = 0;
+};
+
 struct RRset {
   uint16_t type = 0;
   uint16_t count = 0;
@@ -77,8 +85,10 @@ class CompiledZone {
   std::span<const RRset> rrsets(const Node& node) const noexcept {
     return {rrsets_.data() + node.first_rrset, node.rrset_count};
   }
-  // The SOA for negative answers: TTL = min(SOA TTL, MINIMUM) (RFC 2308 3).
-  const RRset& negative_soa() const { return negative_soa_; }
+  // The SOA for negative answers: TTL = min(SOA TTL, MINIMUM) (RFC 2308 3), owner and
+  // in-zone MNAME/RNAME compressed to the apex (as the other servers send it).
+  const ApexTemplate& negative_soa() const { return negative_soa_; }
+  size_t origin_labels() const { return origin_labels_; }
   size_t node_count() const { return nodes_.size(); }
   size_t record_count() const { return record_count_; }
   size_t memory_bytes() const;  // what the arenas and tables hold
@@ -95,7 +105,8 @@ class CompiledZone {
   std::vector<uint8_t> wire_;
   std::vector<AdditionalTarget> additional_;
   std::vector<uint32_t> table_;  // open addressing, node index or kNone; size a power of two
-  RRset negative_soa_;
+  ApexTemplate negative_soa_;
+  size_t origin_labels_ = 0;
   size_t record_count_ = 0;
 };
 
