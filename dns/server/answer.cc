@@ -29,10 +29,12 @@ class Writer {
   // A point to roll back to: what was written after it, and the names remembered there, go.
   struct Mark {
     size_t pos, entries;
+    bool question_remembered;
   };
-  Mark mark() const { return {pos_, n_entries_}; }
+  Mark mark() const { return {pos_, n_entries_, question_remembered_}; }
   void rollback(Mark m) {
     pos_ = m.pos;
+    question_remembered_ = m.question_remembered;
     n_entries_ = m.entries;
   }
   uint8_t* data() { return buf_; }
@@ -57,7 +59,18 @@ class Writer {
   }
 
   // Writes a lower-case name, compressed against every name remembered so far.
+  // The question name, remembered only when a name is first compressed (most answers
+  // point at the question directly and never search).
+  void set_question(const uint8_t* qname, size_t len) {
+    question_ = qname;
+    question_len_ = len;
+  }
+
   bool put_name(const uint8_t* name, size_t len) {
+    if (!question_remembered_ && question_ != nullptr) {
+      question_remembered_ = true;
+      remember(question_, question_len_, kHeaderSize);
+    }
     size_t start = pos_;
     for (size_t i = 0; i < len; i += name[i] + 1) {
       if (name[i] == 0) {
@@ -91,6 +104,9 @@ class Writer {
   size_t pos_ = 0;
   Entry entries_[kMaxCompressionEntries];
   size_t n_entries_ = 0;
+  const uint8_t* question_ = nullptr;
+  size_t question_len_ = 0;
+  bool question_remembered_ = false;
 };
 
 // The name being resolved: the question, or a CNAME/DNAME target later in the chain.
@@ -404,7 +420,7 @@ size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::s
     w.set_limit(max - reserve);
     w.set_pos(q.question_end);
     std::memcpy(out.data() + kHeaderSize, query.data() + kHeaderSize, q.question_end - kHeaderSize);
-    w.remember(q.qname, q.qname_len, kHeaderSize);
+    w.set_question(q.qname, q.qname_len);
     const Writer::Mark after_question = w.mark();
 
     const CompiledZone* zone = nullptr;

@@ -71,9 +71,11 @@ ParseResult parse_query(std::span<const uint8_t> packet, Query& q) noexcept {
   if (qdcount != 1) return ParseResult::FormErr;
 
   size_t pos = kHeaderSize;
-  q.qname_len = read_question_name(packet, pos, q.qname, q.qname_labels, q.qname_label_count);
+  uint32_t label_hashes[kMaxLabels];
+  q.qname_len =
+      read_question_name(packet, pos, q.qname, q.qname_labels, label_hashes, q.qname_label_count);
   if (q.qname_len == 0) return ParseResult::FormErr;
-  suffix_hashes(q.qname, q.qname_labels, q.qname_label_count, q.qname_hashes);
+  combine_suffix_hashes(label_hashes, q.qname_label_count, q.qname_hashes);
   pos += q.qname_len;
   if (pos + 4 > packet.size()) return ParseResult::FormErr;
   q.qtype = get16(h + pos);

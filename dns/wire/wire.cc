@@ -13,7 +13,7 @@ uint32_t name_hash(const uint8_t* name, size_t len) noexcept {
   size_t n = 0;
   for (size_t i = 0; i + 1 < len && name[i] != 0; i += name[i] + 1) labels[n++] = uint8_t(i);
   uint32_t h = kRootHash;
-  while (n-- > 0) h = label_hash(h, name + labels[n]);
+  while (n-- > 0) h = combine_hash(h, label_hash(name + labels[n]));
   return h;
 }
 
@@ -42,23 +42,32 @@ bool name_is_below_or_equal(const uint8_t* name, size_t name_len, const uint8_t*
 }
 
 size_t read_question_name(std::span<const uint8_t> msg, size_t pos, uint8_t* lower, uint8_t* labels,
-                          size_t& label_total) noexcept {
-  size_t len = 0;
-  label_total = 0;
+                          uint32_t* label_hashes, size_t& label_total) noexcept {
+  const uint8_t* p = msg.data() + pos;
+  const uint8_t* const end = msg.data() + msg.size();
+  uint8_t* out = lower;
+  size_t n = 0;
   while (true) {
-    if (pos >= msg.size()) return 0;
-    uint8_t l = msg[pos];
+    if (p >= end) return 0;
+    const uint8_t l = *p;
     if (l == 0) break;
     if (l > kMaxLabelLength) return 0;  // a pointer (0xC0) or the reserved 0x40/0x80 types
-    if (len + 1 + l + 1 > kMaxNameLength) return 0;
-    if (pos + 1 + l > msg.size()) return 0;
-    labels[label_total++] = uint8_t(len);
-    lower[len++] = l;
-    for (size_t i = 0; i < l; ++i) lower[len++] = ascii_lower(msg[pos + 1 + i]);
-    pos += 1 + l;
+    if (size_t(out - lower) + l + 2 > kMaxNameLength || size_t(end - p) < size_t(l) + 1) return 0;
+    labels[n] = uint8_t(out - lower);
+    uint32_t h = (kFnvBasis ^ l) * kFnvPrime;
+    *out++ = l;
+    for (size_t i = 1; i <= l; ++i) {
+      const uint8_t c = kLower.map[p[i]];
+      out[i - 1] = c;
+      h = (h ^ c) * kFnvPrime;
+    }
+    out += l;
+    label_hashes[n++] = h;
+    p += size_t(l) + 1;
   }
-  lower[len++] = 0;
-  return len;
+  *out++ = 0;
+  label_total = n;
+  return size_t(out - lower);
 }
 
 size_t skip_name(std::span<const uint8_t> msg, size_t pos) noexcept {

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh BUILD_DIR SECONDS: runs every fuzz target for SECONDS on its corpus
+# tests/fuzz/run.sh BUILD_DIR SECONDS [TARGET]: runs every fuzz target (or one) for SECONDS
+# ($CDN_SMOKE_SECONDS overrides) on its corpus
 # (tests/fuzz/corpus/<name>, grown in a scratch copy so runs leave the tree clean).
 # Fails on the first crash, leak or timeout, leaving the reproducer in the scratch folder.
 set -euo pipefail
 build=${1:?build dir}
-seconds=${2:-30}
+seconds=${CDN_SMOKE_SECONDS:-${2:-30}}
+only=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 scratch=$(mktemp -d /tmp/cdn-fuzz.XXXXXX)
 status=0
 passed=0
 failed=0
+if [ -n "$only" ] && [ ! -x "$build/tests/fuzz/fuzz_$only" ]; then
+  echo "fuzz: $build/tests/fuzz/fuzz_$only is not built (make fuzz-build)"
+  exit 1
+fi
 for bin in "$build"/tests/fuzz/fuzz_*; do
   [ -x "$bin" ] || continue
   name=${bin##*/fuzz_}
+  [ -z "$only" ] || [ "$name" = "$only" ] || continue
   mkdir -p "$scratch/$name"
   cp -r "$here/corpus/$name/." "$scratch/$name/" 2>/dev/null || true
   echo "fuzz: $name for ${seconds}s"

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <string>
+
 #include "tests/support/dns_message.h"
 
 using namespace cdn::dns;
@@ -53,4 +56,24 @@ TEST_CASE("unknown EDNS options are ignored") {
   o.extra_options = {0xFD, 0xE9, 0, 2, 1, 2};
   Query q;
   CHECK(parse_query(make_query("a.example", o), q) == ParseResult::Ok);
+}
+
+TEST_CASE("the query path hashes a name as the zone compiler does, for every label length") {
+  for (size_t len : {1, 2, 7, 8, 9, 15, 16, 17, 63}) {
+    std::string label;
+    for (size_t i = 0; i < len; ++i) label += char(i % 2 ? 'A' + i % 26 : 'a' + i % 26);
+    std::string name = label + ".Example." + label.substr(0, len / 2 + 1) + ".COM";
+    auto packet = make_query(name);
+    Query q;
+    REQUIRE(parse_query(packet, q) == ParseResult::Ok);
+    CAPTURE(name);
+    CHECK(q.qname_hashes[0] == name_hash(q.qname, q.qname_len));
+    for (size_t i = 0; i <= q.qname_label_count; ++i) {
+      size_t off = i < q.qname_label_count ? q.qname_labels[i] : q.qname_len - 1;
+      CHECK(q.qname_hashes[i] == name_hash(q.qname + off, q.qname_len - off));
+    }
+    auto lower = cdn::test::wire_name(name);
+    for (auto& c : lower) c = ascii_lower(c);
+    CHECK(std::equal(lower.begin(), lower.end(), q.qname));
+  }
 }
