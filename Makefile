@@ -3,13 +3,13 @@
 #   make test    install deps, build, run every test layer fast enough for CI
 #   make bench   benchmark against Knot, NSD and gdnsd (not in CI)
 #   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each, default 300)
-#   make asan    build and run the unit and integration tests under ASan+UBSan
+#   make asan    build and run the unit and integration tests under ASan+UBSan (make tsan: TSan)
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 300
 SMOKE_SECONDS ?= 30
 
-.PHONY: all deps build run test asan fuzz fuzz-build fuzz-smoke bench clean format
+.PHONY: all deps build run test asan tsan fuzz fuzz-build fuzz-smoke bench clean format
 
 all: build
 
@@ -31,6 +31,12 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
 	@cd build/asan && ctest --output-on-failure -j 1 --timeout 900 -E "fuzz smoke"
+
+# ThreadSanitizer over the snapshot swap, the workers and the control server (not in CI).
+tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build build/tsan -j $(JOBS)
+	@cd build/tsan && TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest --output-on-failure -j 1 --timeout 900 -E "fuzz smoke"
 
 fuzz-build: deps
 	@cmake --preset fuzz >/dev/null
