@@ -19,6 +19,8 @@
 #undef true
 #undef false
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -504,6 +506,55 @@ std::variant<std::vector<uint8_t>, std::string> parse_generic_rdata(uint16_t typ
 // ---------------------------------------------------------------------------------------------
 // Records
 
+// The types that make up nearly every large zone, converted without building a line for ldns
+// (which costs most of the load time: about 2 us per record). Only fields check_fields() has
+// accepted get here; anything unusual (escapes, quoting) is left to ldns.
+bool fast_rdata(uint16_t type, std::span<const Token> data, const WireName& origin,
+                std::vector<uint8_t>& rdata) {
+  auto plain = [&](size_t i) {
+    return !data[i].quoted && data[i].text.find('\\') == std::string_view::npos;
+  };
+  auto append_name = [&](std::string_view text) {
+    auto name = parse_name(text, origin);
+    if (std::holds_alternative<std::string>(name)) return false;
+    const WireName& wire = std::get<WireName>(name);
+    rdata.insert(rdata.end(), wire.begin(), wire.end());
+    return true;
+  };
+  switch (type) {
+    case LDNS_RR_TYPE_A:
+    case LDNS_RR_TYPE_AAAA: {
+      if (data.size() != 1 || !plain(0)) return false;
+      std::string text(data[0].text);
+      uint8_t buf[16];
+      int family = type == LDNS_RR_TYPE_A ? AF_INET : AF_INET6;
+      if (inet_pton(family, text.c_str(), buf) != 1) return false;
+      rdata.assign(buf, buf + (type == LDNS_RR_TYPE_A ? 4 : 16));
+      return true;
+    }
+    case LDNS_RR_TYPE_NS:
+    case LDNS_RR_TYPE_CNAME:
+    case LDNS_RR_TYPE_PTR:
+    case LDNS_RR_TYPE_DNAME:
+      if (data.size() != 1 || !plain(0)) return false;
+      rdata.clear();
+      if (append_name(data[0].text)) return true;
+      rdata.clear();
+      return false;
+    case LDNS_RR_TYPE_MX: {
+      if (data.size() != 2 || !plain(0) || !plain(1)) return false;
+      auto preference = parse_decimal(data[0].text, 0xffff);
+      if (!preference) return false;
+      rdata = {uint8_t(*preference >> 8), uint8_t(*preference)};
+      if (append_name(data[1].text)) return true;
+      rdata.clear();
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
 struct ParsedRecord {
   RecordData record;
   bool has_ttl = false;
@@ -602,6 +653,7 @@ std::variant<ParsedRecord, std::string> parse_entry(const Entry& entry, const Wi
   }
   if (data.empty()) return "missing data" + in_record;
   if (auto why = check_fields(head.type, data)) return *why;
+  if (fast_rdata(head.type, data, origin, record.rdata)) return parsed;
 
   // One normalised line for ldns: absolute owner, explicit TTL and class, the data as written.
   // ldns wants the value of CAA (a LONG_STR) quoted, though RFC 8659 4.1.1 allows it bare.
