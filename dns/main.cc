@@ -15,9 +15,25 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v && *v ? v : fallback;
 }
 
+int run(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Exceptions are for start-up failures and programming errors: caught once, here.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    cdn::log::error("dnsd.fatal", {{"error", e.what()}});
+  } catch (...) {
+    cdn::log::error("dnsd.fatal", {{"error", "unknown exception"}});
+  }
+  return 1;
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   using namespace cdn;
   CLI::App app{"cdn-dnsd: authoritative GeoDNS server of the cdn-appliance"};
   app.footer(
@@ -116,3 +132,5 @@ int main(int argc, char** argv) {
   log::info("dnsd.stopped");
   return 0;
 }
+
+}  // namespace

@@ -428,10 +428,9 @@ size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::s
       rcode = Rcode::BadVers;  // RFC 6891 6.1.3
     } else if (is_unsupported_meta_type(q.qtype)) {
       rcode = q.qtype == type::OPT ? Rcode::FormErr : Rcode::NotImp;
-    } else if (q.qclass != kClassIn && q.qclass != kClassAny) {
-      rcode = Rcode::Refused;
-    } else if ((zone = snap.zones.closest(q.qname_view())) == nullptr) {
-      rcode = Rcode::Refused;
+    } else if ((q.qclass != kClassIn && q.qclass != kClassAny) ||
+               (zone = snap.zones.closest(q.qname_view())) == nullptr) {
+      rcode = Rcode::Refused;  // another class, or a name outside every zone we serve
     } else {
       // DS at the apex of a served child lives in the parent, when we serve that too
       // (RFC 4035 3.1.4.1).

@@ -232,7 +232,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
   for (size_t i = 0; i < s->udp_workers_.size(); ++i) {
     UdpWorker* w = s->udp_workers_[i].get();
     std::string name = "dnsd/udp" + std::to_string(i);
-    s->udp_threads_.emplace_back([w, name](std::stop_token stop) {
+    s->udp_threads_.emplace_back([w, name](const std::stop_token& stop) {
       pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
       w->run(stop);
     });

@@ -48,7 +48,7 @@ Result<UdpSocket> UdpSocket::bind(const net::Endpoint& where) {
   int buf = 4 << 20;  // absorb bursts: a full receive queue drops queries silently
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-  timeval tv{0, 200 * 1000};
+  timeval tv{0, 200'000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   bool wildcard = is_wildcard(where);
   if (wildcard && where.family() == AF_INET)
@@ -85,7 +85,7 @@ UdpWorker::UdpWorker(UdpSocket socket, const Published<Snapshot>& snapshots,
 
 UdpWorker::~UdpWorker() = default;
 
-void UdpWorker::run(std::stop_token stop) {
+void UdpWorker::run(const std::stop_token& stop) {
   Batch& b = *batch_;
   // recvmmsg overwrites the address and control lengths of the entries it fills: re-arm those
   // (all of them once), not the whole batch, which would cost more than a query at low rates.

@@ -37,7 +37,7 @@ class UdpWorker {
  public:
   UdpWorker(UdpSocket socket, const Published<Snapshot>& snapshots, QueryCounters& counters);
   ~UdpWorker();
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
 
  private:
   struct Batch;
