@@ -11,7 +11,8 @@ set -euo pipefail
 build=(build-essential cmake ninja-build pkg-config
        libldns-dev libmaxminddb-dev libboost-dev libssl-dev libsqlite3-dev sqlite3
        libcli11-dev doctest-dev nlohmann-json3-dev)
-test=(knot-dnsutils dnsperf knot clang libclang-rt-14-dev llvm iproute2 procps python3)
+test=(knot-dnsutils dnsperf knot clang libclang-rt-14-dev llvm iproute2 procps python3
+      libmaxmind-db-writer-perl)
 bench=(nsd gdnsd valgrind util-linux)
 
 case "${1:-test}" in

@@ -1,0 +1,28 @@
+// dns/steer/ecs.cc: the ECS rules of ecs.h.
+#include "dns/steer/ecs.h"
+
+#include <algorithm>
+
+namespace cdn::dns {
+
+SteeringClient steering_client(const ClientSubnet* ecs, const Address& resolver) noexcept {
+  SteeringClient c;
+  c.address = resolver;
+  if (ecs == nullptr) return c;
+  c.from_ecs = true;
+  if (ecs->source_prefix == 0) return c;  // resolver's address, scope 0
+  Address a;
+  a.family = ecs->family == 1 ? kIpv4 : kIpv6;
+  const uint8_t limit = a.family == kIpv4 ? kMaxEcsSourceV4 : kMaxEcsSourceV6;
+  std::copy(ecs->address, ecs->address + (a.family == kIpv4 ? 4 : 16), a.bytes.begin());
+  c.source_prefix = std::min(ecs->source_prefix, limit);
+  c.address = network_of(a, c.source_prefix).address;
+  return c;
+}
+
+uint8_t ecs_scope(const SteeringClient& client, uint8_t matched_length) noexcept {
+  if (!client.from_ecs) return matched_length;
+  return std::min(matched_length, client.source_prefix);
+}
+
+}  // namespace cdn::dns

@@ -1,0 +1,57 @@
+// dns/steer/model.h: what an operator configures for steering, as plain values: edges (where a
+// site is and what it answers with) and pools (which edges answer a steered name, how many, and
+// what happens when all of them are unavailable). The store reads these; compile_steering()
+// (compile.h) turns them into per-network rankings.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dns/steer/network.h"
+
+namespace cdn::dns {
+
+struct Edge {
+  std::string name;  // unique: "fra1-a"
+  std::string site;  // "fra1"
+  double latitude = 0;
+  double longitude = 0;
+  std::vector<Address> ipv4;  // answered as A
+  std::vector<Address> ipv6;  // answered as AAAA
+  uint32_t capacity = 0;  // requests per second the edge is sized for (reported load is 0..1 of it)
+  uint32_t weight = 1;    // share among edges tied on score; 0 counts as 1
+};
+
+enum class AllDownPolicy : uint8_t {
+  ServeAll,  // fail open: answer every edge of the pool (the default)
+  Fallback,  // answer from `fallback_pool` instead
+};
+
+struct Pool {
+  std::string name;
+  std::vector<std::string> edges;  // edge names; this order is also the order for unknown locations
+  uint16_t answers = 1;            // N: edges per answer
+  uint32_t ttl = 30;
+  AllDownPolicy all_down = AllDownPolicy::ServeAll;
+  std::string fallback_pool;  // with AllDownPolicy::Fallback
+  double load_low = 0.80;     // an overloaded edge comes back below this load
+  double load_high = 0.95;    // an edge above this load is overloaded
+};
+
+struct SteeringConfig {
+  std::vector<Edge> edges;
+  std::vector<Pool> pools;
+};
+
+// Where a client network is, from the MaxMind DB. Fields not in the record stay empty.
+struct Location {
+  bool has_coordinates = false;
+  double latitude = 0;
+  double longitude = 0;
+  std::string country;    // ISO 3166-1 alpha-2: "DE"
+  std::string continent;  // "EU"
+
+  friend bool operator==(const Location&, const Location&) = default;
+};
+
+}  // namespace cdn::dns
