@@ -14,12 +14,12 @@
 #include <set>
 #include <utility>
 
+#include "dns/wire/wire.h"
 #include "dns/zone/loader.h"
 
 namespace cdn::dns {
 namespace {
 
-constexpr uint16_t kClassIn = 1;
 constexpr uint16_t kTypeNs = 2;
 constexpr uint16_t kTypeCname = 5;
 constexpr uint16_t kTypeSoa = 6;
@@ -37,28 +37,10 @@ WireName lowered(const WireName& name) {
   return out;
 }
 
-// Offsets of each label's length byte, the root label excluded.
-std::vector<size_t> label_offsets(const WireName& name) {
-  std::vector<size_t> offsets;
-  size_t pos = 0;
-  while (pos < name.size() && name[pos] != 0) {
-    offsets.push_back(pos);
-    pos += 1 + name[pos];
-  }
-  return offsets;
-}
-
 // Both names lowercased: true when `name` is `parent` or a name below it.
 bool at_or_below(const WireName& name, const WireName& parent) {
-  if (name.empty()) return false;
-  std::vector<size_t> labels = label_offsets(name);
-  size_t parent_labels = label_offsets(parent).size();
-  if (labels.size() < parent_labels) return false;
-  // The last `parent_labels` labels of `name`, with the root label, must spell `parent`.
-  size_t first = labels.size() - parent_labels;
-  size_t start = first < labels.size() ? labels[first] : name.size() - 1;
-  return name.size() - start == parent.size() &&
-         std::equal(parent.begin(), parent.end(), name.begin() + static_cast<long>(start));
+  return !name.empty() && !parent.empty() &&
+         name_is_below_or_equal(name.data(), name.size(), parent.data(), parent.size());
 }
 
 WireName parent_of(const WireName& name) {
@@ -250,10 +232,10 @@ std::vector<Error> validate_zone(const ZoneData& zone,
 
   // RFC 6672 2.4: no records below the owner of a DNAME; its whole subtree is redirected.
   if (!dname_owners.empty()) {
-    const size_t apex_labels = label_offsets(apex).size();
+    const size_t apex_labels = label_count(apex.data());
     for (const auto& [name, indexes] : names) {
       WireName ancestor = name;
-      while (label_offsets(ancestor).size() > apex_labels) {
+      while (label_count(ancestor.data()) > apex_labels) {
         ancestor = parent_of(ancestor);
         auto dname = dname_owners.find(ancestor);
         if (dname == dname_owners.end()) continue;
