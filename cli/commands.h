@@ -6,6 +6,7 @@
 
 #include "common/result.h"
 #include "common/store/db.h"
+#include "common/store/steer_config.h"
 #include "dns/zone/zone_data.h"
 
 namespace CLI {
@@ -33,10 +34,32 @@ store::RecordRow record_row(const dns::RecordData& record);
 // The zone as a master file, one record per line, in source order.
 std::string zone_text(const store::ZoneRow& zone);
 
+// Steering commands (edge.cc, pool.cc, steer.cc, latency.cc, geoip.cc); helpers in edge.cc.
+// The steering configuration at the current version, for reads.
+Result<store::SteerConfig> read_steer(const Context& ctx);
+// The live steering configuration as the open change `txn` sees it.
+Result<store::SteerConfig> live_steer(store::Db& db, const store::Transaction& txn);
+// Prints every rule `next` breaks as "cdnctl: refused: WHERE: WHAT"; false when there is one.
+bool steer_valid(const store::SteerConfig& next);
+// Commits the change and prints "vN: SUMMARY"; returns the exit code.
+int commit_change(store::Transaction& txn, const std::string& summary);
+std::string join_list(const std::vector<std::string>& items, const std::string& separator);
+// kExitOk when every steered name of `version` is inside a zone of `version` and owns no CNAME
+// there; else prints why and returns kExitRefused (steer.cc). Zone and record changes check the
+// version they are writing.
+int check_steering_kept(store::Db& db, int64_t version);
+// "" when `path` is a readable, non-empty regular file, else why not (geoip.cc).
+std::string check_readable_file(const std::string& path);
+
 void add_zone_commands(CLI::App& app, Context& ctx);
 void add_record_commands(CLI::App& app, Context& ctx);
 void add_history_commands(CLI::App& app, Context& ctx);
 void add_settings_commands(CLI::App& app, Context& ctx);
 void add_daemon_commands(CLI::App& app, Context& ctx);
+void add_edge_commands(CLI::App& app, Context& ctx);
+void add_pool_commands(CLI::App& app, Context& ctx);
+void add_steer_commands(CLI::App& app, Context& ctx);
+void add_geoip_commands(CLI::App& app, Context& ctx);
+void add_latency_commands(CLI::App& app, Context& ctx);
 
 }  // namespace cdn::cli

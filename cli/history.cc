@@ -24,13 +24,21 @@ Json diff_json(const store::ConfigDiff& d) {
                         {"before", s.before ? Json(*s.before) : Json(nullptr)},
                         {"after", s.after ? Json(*s.after) : Json(nullptr)}});
   }
+  Json steer = Json::array();
+  for (const auto& c : d.steer) {
+    steer.push_back({{"kind", c.kind},
+                     {"key", c.key},
+                     {"before", c.before ? Json(*c.before) : Json(nullptr)},
+                     {"after", c.after ? Json(*c.after) : Json(nullptr)}});
+  }
   return Json{{"from", d.from},
               {"to", d.to},
               {"zones_added", d.zones_added},
               {"zones_removed", d.zones_removed},
               {"records_added", records(d.records_added)},
               {"records_removed", records(d.records_removed)},
-              {"settings", settings}};
+              {"settings", settings},
+              {"steering", steer}};
 }
 
 void print_diff(const store::ConfigDiff& d) {
@@ -42,6 +50,10 @@ void print_diff(const store::ConfigDiff& d) {
   for (const auto& s : d.settings) {
     if (s.before) std::cout << "- set " << s.key << " " << *s.before << '\n';
     if (s.after) std::cout << "+ set " << s.key << " " << *s.after << '\n';
+  }
+  for (const auto& c : d.steer) {
+    if (c.before) std::cout << "- " << c.kind << " " << c.key << " " << *c.before << '\n';
+    if (c.after) std::cout << "+ " << c.kind << " " << c.key << " " << *c.after << '\n';
   }
 }
 
@@ -132,7 +144,8 @@ int rollback(const Context& ctx, int64_t target) {
   std::string summary = "rolled back to v" + std::to_string(target) + " (+" +
                         std::to_string(d.records_added.size()) + " -" +
                         std::to_string(d.records_removed.size()) + " records, " +
-                        std::to_string(d.settings.size()) + " settings)";
+                        std::to_string(d.settings.size()) + " settings, " +
+                        std::to_string(d.steer.size()) + " steering objects)";
   auto version = txn->commit(summary);
   if (!version) return fail(kExitRefused, version.error().text());
   std::cout << "v" << *version << ": " << summary << '\n';

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   ctx.command_line = shell_join(argc, argv);
 
   CLI::App app(
-      "cdnctl: configure the CDN appliance (zones, records, settings), inspect its "
+      "cdnctl: configure the CDN appliance (zones, records, settings, steering), inspect its "
       "history and load it into the running daemons.",
       "cdnctl");
   app.fallthrough();
@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
       "  cdnctl zone import example.com example.com.zone\n"
       "  cdnctl record add example.com www 300 IN A 192.0.2.1\n"
       "  cdnctl set dns.listen 192.0.2.53:53\n"
+      "  cdnctl edge add fra1 --lat 50.11 --lon 8.68 --ipv4 192.0.2.10\n"
+      "  cdnctl pool add web --edges fra1,ams1 && cdnctl steer add www.example.com --pool web\n"
       "  cdnctl history && cdnctl diff 3 4\n"
       "  cdnctl apply                 # prints e.g. \"dnsd: v4 loaded\"\n"
       "  cdnctl --db /tmp/t.db zone list --json\n"
@@ -104,6 +106,11 @@ int main(int argc, char** argv) {
   add_history_commands(app, ctx);
   add_settings_commands(app, ctx);
   add_daemon_commands(app, ctx);
+  add_edge_commands(app, ctx);
+  add_pool_commands(app, ctx);
+  add_steer_commands(app, ctx);
+  add_geoip_commands(app, ctx);
+  add_latency_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

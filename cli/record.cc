@@ -88,6 +88,7 @@ int record_add(const Context& ctx, const RecordArgs& args) {
   }
 
   if (auto st = txn->add_record(*zone_name, row); !st) return fail(kExitRefused, st.error().text());
+  if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
   std::string summary = "added " + display(row) + " to " + *zone_name;
   auto version = txn->commit(summary);
   if (!version) return fail(kExitRefused, version.error().text());

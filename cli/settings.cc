@@ -72,6 +72,8 @@ const Setting kSettings[] = {
      check_endpoint_list},
     {"dns.nsid", "", "NSID (RFC 5001) cdn-dnsd sends; empty = off", check_nsid},
     {"dns.metrics", "127.0.0.1:9531", "host:port of cdn-dnsd's /metrics listener", check_endpoint},
+    {"geoip.path", "", "MaxMind DB (GeoIP2/GeoLite2 City) for steering; see cdnctl geoip set",
+     check_readable_file},
 };
 
 const Setting* find_setting(const std::string& key) {

@@ -108,6 +108,7 @@ int zone_import(const Context& ctx, const ImportArgs& args) {
     return fail(kExitRefused, "zone " + *name + " exists; add --replace to replace its records");
   }
   if (auto st = txn->put_zone(zone); !st) return fail(kExitRefused, st.error().text());
+  if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
   std::string summary = std::string(*exists ? "replaced" : "imported") + " zone " + *name + " (" +
                         std::to_string(zone.records.size()) + " records from " + args.file + ")";
   auto version = txn->commit(summary);
@@ -206,6 +207,7 @@ int zone_delete(const Context& ctx, const std::string& text) {
   if (!exists) return fail(kExitRefused, exists.error().text());
   if (!*exists) return fail(kExitRefused, "no zone " + *name);
   if (auto st = txn->delete_zone(*name); !st) return fail(kExitRefused, st.error().text());
+  if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
   std::string summary = "deleted zone " + *name;
   auto version = txn->commit(summary);
   if (!version) return fail(kExitRefused, version.error().text());

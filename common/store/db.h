@@ -6,7 +6,8 @@
 // (BEGIN IMMEDIATE, so writers are serialized), and its commit appends one `changelog` row whose
 // `version` is the new config_version (= the highest changelog version, 0 for an empty database).
 //
-// The versioned tables (zones, records, settings) keep rows with a validity range instead of a
+// The versioned tables (zones, records, settings, and for steering edges, pools, pool_edges,
+// steered_names, edge_overrides, latency) keep rows with a validity range instead of a
 // full copy per version: a row is part of version V when `since <= V AND (until IS NULL OR
 // until > V)`. Adding a row inserts it with since = new version; removing one sets until = new
 // version; nothing is ever updated in place or deleted. So a one-record change to a large zone
@@ -25,13 +26,14 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/store/steer_config.h"
 
 struct sqlite3;
 
 namespace cdn::store {
 
 // The schema this build writes; migrations bring older databases up to it.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct RecordRow {
   std::string owner;  // "www.example.com."
@@ -65,6 +67,7 @@ struct Config {
   int64_t version = 0;
   std::vector<ZoneRow> zones;  // by name
   std::map<std::string, std::string> settings;
+  SteerConfig steer;  // geoip_path is left empty here: it is settings["geoip.path"]
 };
 
 struct CloseDb {
@@ -90,6 +93,8 @@ class Db {
   Result<std::vector<ZoneSummary>> zone_summaries(int64_t version);
   Result<std::optional<ZoneRow>> zone(const std::string& name, int64_t version);
   Result<std::map<std::string, std::string>> settings(int64_t version);
+  // Edges, pools, steered names, overrides and latency (empty before schema 3).
+  Result<SteerConfig> steer_config(int64_t version);
   Result<Config> config(int64_t version);
   Result<Config> current_config();
   // Newest first; limit 0 = all.
@@ -128,6 +133,20 @@ class Transaction {
   Result<int64_t> delete_record(const std::string& zone, const RecordRow& record);
   Status set_setting(const std::string& key, const std::string& value);
   Status unset_setting(const std::string& key);
+  // Steering. A put replaces the live object of that name (or adds it); validation is the
+  // caller's (validate_steer_config on the configuration the change leaves behind).
+  Status put_edge(const Edge& edge);
+  // Also ends the edge's override and latency entries.
+  Status delete_edge(const std::string& name);
+  Status put_pool(const Pool& pool);
+  Status delete_pool(const std::string& name);
+  Status put_steered_name(const SteeredName& name);
+  Status delete_steered_name(const std::string& name);
+  Status set_edge_override(const EdgeOverride& state);
+  Status clear_edge_override(const std::string& edge);
+  // Ends every live latency entry and inserts `entries`.
+  Status replace_latency(const std::vector<LatencyEntry>& entries);
+
   // Makes the content equal to `version`'s.
   Status restore(int64_t version);
 
@@ -136,6 +155,7 @@ class Transaction {
 
  private:
   Transaction(Db& db, int64_t version, std::string user, std::string command);
+  Result<int64_t> end_rows(const char* table, const char* column, const std::string& key);
   Db* db_;  // borrowed; null once committed, rolled back or moved from
   int64_t version_;
   std::string user_;

@@ -21,6 +21,21 @@ std::vector<std::string> texts(const std::vector<RecordRow>* records) {
   return out;
 }
 
+// Every steering object as (kind rank, key) -> (kind, text).
+using SteerItems = std::map<std::pair<int, std::string>, std::pair<const char*, std::string>>;
+
+SteerItems steer_items(const SteerConfig& c) {
+  SteerItems out;
+  for (const auto& e : c.edges) out[{0, e.name}] = {"edge", edge_text(e)};
+  for (const auto& p : c.pools) out[{1, p.name}] = {"pool", pool_text(p)};
+  for (const auto& n : c.names) out[{2, n.name}] = {"steer", "pool=" + n.pool};
+  for (const auto& o : c.overrides) out[{3, o.edge}] = {"override", override_text(o)};
+  for (const auto& l : c.latency) {
+    out[{4, l.prefix + " " + l.edge}] = {"latency", "rtt_ms=" + format_number(l.rtt_ms)};
+  }
+  return out;
+}
+
 }  // namespace
 
 ConfigDiff diff_configs(const Config& from, const Config& to) {
@@ -74,6 +89,19 @@ ConfigDiff diff_configs(const Config& from, const Config& to) {
   }
   std::sort(diff.settings.begin(), diff.settings.end(),
             [](const SettingChange& a, const SettingChange& b) { return a.key < b.key; });
+
+  SteerItems before = steer_items(from.steer);
+  SteerItems after = steer_items(to.steer);
+  SteerItems all = before;
+  all.insert(after.begin(), after.end());
+  for (const auto& [key, item] : all) {
+    auto b = before.find(key);
+    auto a = after.find(key);
+    SteerChange change{item.first, key.second, std::nullopt, std::nullopt};
+    if (b != before.end()) change.before = b->second.second;
+    if (a != after.end()) change.after = a->second.second;
+    if (change.before != change.after) diff.steer.push_back(std::move(change));
+  }
   return diff;
 }
 

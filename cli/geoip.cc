@@ -1,0 +1,97 @@
+// cli/geoip.cc: cdnctl geoip set|show. The MaxMind DB (GeoIP2/GeoLite2 City) cdn-dnsd locates
+// clients with is a setting, geoip.path; only its existence and readability are checked here,
+// the format is checked by the lookup code that opens it.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+
+namespace cdn::cli {
+
+std::string check_readable_file(const std::string& path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) return "no such file";
+  if (!std::filesystem::is_regular_file(status)) return "not a regular file";
+  std::ifstream in(path, std::ios::binary);
+  char byte;
+  if (!in || (!in.get(byte) && !in.eof())) return "not readable";
+  if (std::filesystem::file_size(path, ec) == 0) return "empty file";
+  return "";
+}
+
+namespace {
+
+int geoip_set(const Context& ctx, const std::string& path) {
+  if (std::string why = check_readable_file(path); !why.empty()) {
+    return fail(kExitRefused, "refused: " + path + ": " + why);
+  }
+  std::error_code ec;
+  std::string absolute = std::filesystem::absolute(path, ec).lexically_normal().string();
+  if (ec) absolute = path;
+  auto db = open_db(ctx, true);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto txn = begin_change(ctx, *db);
+  if (!txn) return fail(kExitRefused, txn.error().text());
+  if (auto st = txn->set_setting(store::kGeoipPathSetting, absolute); !st) {
+    return fail(kExitRefused, st.error().text());
+  }
+  return commit_change(*txn, std::string("set ") + store::kGeoipPathSetting + " = " + absolute);
+}
+
+int geoip_show(const Context& ctx, bool json) {
+  auto db = open_db(ctx, false);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto version = db->config_version();
+  if (!version) return fail(kExitRefused, version.error().text());
+  auto settings = db->settings(*version);
+  if (!settings) return fail(kExitRefused, settings.error().text());
+  auto it = settings->find(store::kGeoipPathSetting);
+  std::string path = it == settings->end() ? "" : it->second;
+  std::string problem = path.empty() ? "" : check_readable_file(path);
+  if (json) {
+    print_json(Json{{"version", *version},
+                    {"path", path.empty() ? Json(nullptr) : Json(path)},
+                    {"readable", !path.empty() && problem.empty()}});
+    return kExitOk;
+  }
+  if (path.empty()) {
+    std::cout << "geoip.path is not set (cdnctl geoip set PATH)\n";
+  } else {
+    std::cout << path << (problem.empty() ? "" : " (" + problem + ")") << '\n';
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_geoip_commands(CLI::App& app, Context& ctx) {
+  auto* geoip = app.add_subcommand("geoip", "Set or show the MaxMind DB used to locate clients");
+  geoip->require_subcommand(1);
+  geoip->footer(
+      "Examples:\n"
+      "  cdnctl geoip set /var/lib/cdn/geoip/GeoLite2-City.mmdb\n"
+      "  cdnctl geoip show --json");
+  {
+    auto path = std::make_shared<std::string>();
+    auto* cmd = geoip->add_subcommand(
+        "set", "Store the path of the MaxMind DB (setting geoip.path); the file must be readable");
+    cmd->add_option("PATH", *path, "GeoIP2/GeoLite2 City .mmdb file")->required();
+    cmd->footer("Example: cdnctl geoip set /var/lib/cdn/geoip/GeoLite2-City.mmdb");
+    cmd->callback([&ctx, path] { ctx.run = [&ctx, path] { return geoip_set(ctx, *path); }; });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = geoip->add_subcommand("show", "Show the stored path and whether it is readable");
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->footer("Example: cdnctl geoip show");
+    cmd->callback([&ctx, json] { ctx.run = [&ctx, json] { return geoip_show(ctx, *json); }; });
+  }
+}
+
+}  // namespace cdn::cli

@@ -1,0 +1,204 @@
+// cli/steer.cc: cdnctl steer add|list|delete. A steered name is an owner name inside a zone of
+// the database whose A and AAAA answers come from a pool's edges; it cannot be a CNAME owner
+// (RFC 1034 3.6.2: a CNAME owner has no other data).
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+
+namespace cdn::cli {
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool inside(const std::string& name, const std::string& zone) {
+  if (zone == ".") return true;
+  return name == zone || (name.size() > zone.size() &&
+                          name.compare(name.size() - zone.size(), zone.size(), zone) == 0 &&
+                          name[name.size() - zone.size() - 1] == '.');
+}
+
+// The closest zone of `zones` enclosing `name`, "" when there is none.
+std::string enclosing_zone(const std::string& name, const std::vector<store::ZoneSummary>& zones) {
+  std::string out;
+  for (const auto& z : zones) {
+    if (inside(name, z.name) && z.name.size() > out.size()) out = z.name;
+  }
+  return out;
+}
+
+// The rdata of a CNAME owned by `name` in `zone`, if there is one.
+std::optional<std::string> cname_at(const store::ZoneRow& zone, const std::string& name) {
+  for (const auto& r : zone.records) {
+    if (lower(r.owner) == name && lower(r.type) == "cname") return r.rdata;
+  }
+  return std::nullopt;
+}
+
+struct SteerArgs {
+  std::string name;
+  std::string pool;
+  bool replace = false;
+  bool json = false;
+};
+
+int steer_add(const Context& ctx, const SteerArgs& args) {
+  auto name = canonical_zone_name(args.name);
+  if (!name) return fail(kExitRefused, "bad name " + name.error().text());
+  auto db = open_db(ctx, true);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto txn = begin_change(ctx, *db);
+  if (!txn) return fail(kExitRefused, txn.error().text());
+  int64_t current_version = txn->version() - 1;
+  auto zones = db->zone_summaries(current_version);
+  if (!zones) return fail(kExitRefused, zones.error().text());
+  std::string zone_name = enclosing_zone(*name, *zones);
+  if (zone_name.empty()) {
+    return fail(kExitRefused,
+                "refused: " + *name + " is not inside any zone in the database (cdnctl zone list)");
+  }
+  auto zone = db->zone(zone_name, current_version);
+  if (!zone) return fail(kExitRefused, zone.error().text());
+  if (*zone) {
+    if (auto cname = cname_at(**zone, *name)) {
+      return fail(kExitRefused, "refused: " + *name + " has CNAME data in zone " + zone_name +
+                                    " (" + *cname + "); a steered name answers A and AAAA");
+    }
+  }
+  auto next = live_steer(*db, *txn);
+  if (!next) return fail(kExitRefused, next.error().text());
+  std::string previous;
+  for (auto& n : next->names) {
+    if (n.name != *name) continue;
+    if (!args.replace) {
+      return fail(kExitRefused, *name + " is steered to pool " + n.pool +
+                                    " already; add --replace to change the pool");
+    }
+    previous = n.pool;
+    n.pool = args.pool;
+  }
+  if (previous.empty()) next->names.push_back({*name, args.pool});
+  if (!steer_valid(*next)) return kExitRefused;
+  if (auto st = txn->put_steered_name({*name, args.pool}); !st) {
+    return fail(kExitRefused, st.error().text());
+  }
+  std::string summary =
+      previous.empty() ? "steered " + *name + " (zone " + zone_name + ") to pool " + args.pool
+                       : "steered " + *name + " to pool " + args.pool + " (was " + previous + ")";
+  return commit_change(*txn, summary);
+}
+
+int steer_delete(const Context& ctx, const std::string& text) {
+  auto name = canonical_zone_name(text);
+  if (!name) return fail(kExitRefused, "bad name " + name.error().text());
+  auto db = open_db(ctx, true);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto txn = begin_change(ctx, *db);
+  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto current = live_steer(*db, *txn);
+  if (!current) return fail(kExitRefused, current.error().text());
+  if (!current->steered(*name)) return fail(kExitRefused, "no steered name " + *name);
+  if (auto st = txn->delete_steered_name(*name); !st) return fail(kExitRefused, st.error().text());
+  return commit_change(*txn, "stopped steering " + *name);
+}
+
+int steer_list(const Context& ctx, bool json) {
+  auto config = read_steer(ctx);
+  if (!config) return fail(kExitRefused, config.error().text());
+  if (json) {
+    Json names = Json::array();
+    for (const auto& n : config->names) names.push_back({{"name", n.name}, {"pool", n.pool}});
+    print_json(Json{{"version", config->version}, {"names", names}});
+    return kExitOk;
+  }
+  Table table({"NAME", "POOL"});
+  for (const auto& n : config->names) table.add({n.name, n.pool});
+  table.print();
+  return kExitOk;
+}
+
+// "" when the steered names of `version` fit its zones, else the first conflict.
+Result<std::string> steering_conflict(store::Db& db, int64_t version) {
+  auto steer = db.steer_config(version);
+  if (!steer) return steer.error();
+  if (steer->names.empty()) return std::string();
+  auto zones = db.zone_summaries(version);
+  if (!zones) return zones.error();
+  std::map<std::string, store::ZoneRow> read;  // zones read so far
+  for (const auto& n : steer->names) {
+    std::string zone_name = enclosing_zone(n.name, *zones);
+    if (zone_name.empty()) {
+      return "steered name " + n.name + " would be outside every zone (steered to pool " + n.pool +
+             ")";
+    }
+    auto it = read.find(zone_name);
+    if (it == read.end()) {
+      auto zone = db.zone(zone_name, version);
+      if (!zone) return zone.error();
+      it = read.emplace(zone_name, *zone ? std::move(**zone) : store::ZoneRow{}).first;
+    }
+    if (auto cname = cname_at(it->second, n.name)) {
+      return "steered name " + n.name + " would own CNAME data (" + *cname + ")";
+    }
+  }
+  return std::string();
+}
+
+}  // namespace
+
+int check_steering_kept(store::Db& db, int64_t version) {
+  auto why = steering_conflict(db, version);
+  if (!why) return fail(kExitRefused, why.error().text());
+  if (!why->empty()) {
+    return fail(kExitRefused, "refused: " + *why + "; change the steering first (cdnctl steer)");
+  }
+  return kExitOk;
+}
+
+void add_steer_commands(CLI::App& app, Context& ctx) {
+  auto* steer = app.add_subcommand("steer", "Steer names inside served zones to pools of edges");
+  steer->require_subcommand(1);
+  steer->footer(
+      "Examples:\n"
+      "  cdnctl steer add www.example.com --pool web\n"
+      "  cdnctl steer add www.example.com --pool backup --replace\n"
+      "  cdnctl steer list --json\n"
+      "  cdnctl steer delete www.example.com");
+  {
+    auto args = std::make_shared<SteerArgs>();
+    auto* cmd = steer->add_subcommand(
+        "add",
+        "Answer A and AAAA for FQDN from a pool's edges; FQDN must be inside a zone of the "
+        "database and own no CNAME");
+    cmd->add_option("FQDN", args->name, "Owner name, e.g. www.example.com")->required();
+    cmd->add_option("--pool", args->pool, "Pool to answer from")->required();
+    cmd->add_flag("--replace", args->replace, "Change the pool of a name steered already");
+    cmd->footer("Example: cdnctl steer add www.example.com --pool web");
+    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return steer_add(ctx, *args); }; });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = steer->add_subcommand("list", "List steered names and their pools");
+    cmd->add_flag("--json", *json, "Print JSON instead of a table");
+    cmd->footer("Example: cdnctl steer list --json");
+    cmd->callback([&ctx, json] { ctx.run = [&ctx, json] { return steer_list(ctx, *json); }; });
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* cmd = steer->add_subcommand("delete", "Stop steering a name");
+    cmd->add_option("FQDN", *name, "Steered name")->required();
+    cmd->footer("Example: cdnctl steer delete www.example.com");
+    cmd->callback([&ctx, name] { ctx.run = [&ctx, name] { return steer_delete(ctx, *name); }; });
+  }
+}
+
+}  // namespace cdn::cli
