@@ -7,8 +7,12 @@
 // fit is marked TC (RFC 9471). The OPT record's room is reserved before any section is written.
 #include "dns/server/answer.h"
 
+#include <netinet/in.h>
+
 #include <algorithm>
 
+#include "dns/server/steering.h"
+#include "dns/steer/ecs.h"
 #include "dns/wire/query.h"
 #include "dns/wire/wire.h"
 #include "dns/zone/lookup.h"
@@ -130,17 +134,37 @@ class ResponseBuilder {
  public:
   ResponseBuilder(Writer& w, const CompiledZone& zone) : w_(w), zone_(zone) {}
 
+  bool put_question_pointer() {
+    static constexpr uint8_t kPtr[2] = {0xC0, 0x0C};
+    return w_.put(kPtr, 2);
+  }
+
+ private:
+  auto owner_writer(const Current& owner) {
+    return [this, &owner] {
+      if (owner.is_question) return put_question_pointer();
+      return w_.put_name(owner.name, owner.len);
+    };
+  }
+  std::span<const uint8_t> cname_target(const RRset& rr) const {
+    return rr.type == type::CNAME ? zone_.target(rr) : std::span<const uint8_t>();
+  }
+
+ public:
   // Writes every RR of `rr` with the given owner. Returns false when it does not fit
   // (the writer is then rolled back to where the RRset began).
   bool put_rrset(const Current& owner, const RRset& rr, uint16_t& section_count) {
-    return put_rrset_owned(rr, section_count, [&] {
-      if (owner.is_question) return put_question_pointer();
-      return w_.put_name(owner.name, owner.len);
-    });
+    return put_wire(zone_.wire(rr), rr.count, section_count, owner_writer(owner), cname_target(rr));
   }
   bool put_rrset(const Node& owner, const RRset& rr, uint16_t& section_count) {
-    return put_rrset_owned(rr, section_count,
-                           [&] { return w_.put_name(zone_.name(owner), owner.name_length); });
+    return put_wire(
+        zone_.wire(rr), rr.count, section_count,
+        [&] { return w_.put_name(zone_.name(owner), owner.name_length); }, cname_target(rr));
+  }
+  // Records built elsewhere (steering), owned by the current name.
+  bool put_records(const Current& owner, std::span<const uint8_t> wire, uint16_t count,
+                   uint16_t& section_count) {
+    return put_wire(wire, count, section_count, owner_writer(owner), {});
   }
 
   // Copies a template, pointing its apex references at `apex_at` in the question.
@@ -156,16 +180,13 @@ class ResponseBuilder {
     return true;
   }
 
-  bool put_question_pointer() {
-    static constexpr uint8_t kPtr[2] = {0xC0, 0x0C};
-    return w_.put(kPtr, 2);
-  }
-
  private:
+  // Writes `count` RRs (TYPE CLASS TTL RDLENGTH RDATA each) with the owner `write_owner` writes
+  // once and later RRs point at. A CNAME's `target` is remembered for compressing the chain.
   template <class WriteOwner>
-  bool put_rrset_owned(const RRset& rr, uint16_t& section_count, WriteOwner write_owner) {
+  bool put_wire(std::span<const uint8_t> wire, uint16_t count, uint16_t& section_count,
+                WriteOwner write_owner, std::span<const uint8_t> target) {
     const Writer::Mark start = w_.mark();
-    const auto wire = zone_.wire(rr);
     const uint8_t* p = wire.data();
     const uint8_t* end = p + wire.size();
     size_t owner_at = 0;
@@ -182,14 +203,13 @@ class ResponseBuilder {
       }
       size_t rdata_at = w_.pos() + 10;
       if (!w_.put(p, 10 + rdlen)) return w_.rollback(start), false;
-      if (first && rr.type == type::CNAME) {
+      if (first && !target.empty()) {
         // The target is the next owner in a chain: let it compress to this RDATA.
-        auto target = zone_.target(rr);
         w_.remember(target.data(), target.size(), rdata_at);
       }
       p += 10 + rdlen;
     }
-    section_count = uint16_t(section_count + rr.count);
+    section_count = uint16_t(section_count + count);
     return true;
   }
 
@@ -205,7 +225,7 @@ size_t opt_size(const Snapshot& snap, const Query& q) {
 }
 
 // RFC 6891 6.1.2 / 6.1.3: our payload size, the upper rcode bits, version 0, DO copied.
-void put_opt(Writer& w, const Snapshot& snap, const Query& q, uint16_t rcode) {
+void put_opt(Writer& w, const Snapshot& snap, const Query& q, uint16_t rcode, uint8_t scope) {
   uint8_t* p = w.data() + w.pos();
   size_t rdlen = opt_size(snap, q) - 11;
   p[0] = 0;
@@ -221,13 +241,14 @@ void put_opt(Writer& w, const Snapshot& snap, const Query& q, uint16_t rcode) {
     p += 4 + snap.options.nsid.size();
   }
   if (q.has_ecs) {
-    // RFC 7871 7.2.1: echo family, source prefix and address; scope 0 = valid for everyone.
+    // RFC 7871 7.2.1: echo family, source prefix and address; the scope says for which clients
+    // the answer holds (0 = everyone: names that are not steered).
     size_t bytes = (q.ecs.source_prefix + 7) / 8;
     put16(p, edns::ClientSubnet);
     put16(p + 2, uint16_t(4 + bytes));
     put16(p + 4, q.ecs.family);
     p[6] = q.ecs.source_prefix;
-    p[7] = 0;
+    p[7] = scope;
     std::memcpy(p + 8, q.ecs.address, bytes);
   }
   w.set_pos(w.pos() + 11 + rdlen);
@@ -237,10 +258,47 @@ struct Sections {
   uint16_t an = 0, ns = 0, ar = 0;
 };
 
+Address resolver_address(const sockaddr_storage* peer) {
+  Address a;
+  if (peer != nullptr && peer->ss_family == AF_INET) {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(*peer);
+    std::memcpy(a.bytes.data(), &v4.sin_addr, 4);
+  } else if (peer != nullptr && peer->ss_family == AF_INET6) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(*peer);
+    a.family = kIpv6;
+    std::memcpy(a.bytes.data(), &v6.sin6_addr, 16);
+  }
+  return a;
+}
+
+// A steered name's A or AAAA answer: the client's network (ECS, else the resolver), its
+// ranking in the pool, the first N serving edges (dns/steer select.h), their records copied.
+// Returns false when the answer does not fit.
+bool answer_steered(ResponseBuilder& b, const ServedSteering& steering, int name,
+                    const Current& cur, const Query& q, const QueryContext& ctx,
+                    QueryCounters& counters, Sections& s, uint8_t& scope) {
+  static const SteeringStates kAllUp;  // no states pushed yet: every edge serves
+  SteeringClient client = steering_client(q.has_ecs ? &q.ecs : nullptr, resolver_address(ctx.peer));
+  Selection sel = steer(steering.set, ctx.states ? *ctx.states : kAllUp,
+                        steering.name_pools[size_t(name)], client.address);
+  if (q.has_ecs) scope = ecs_scope(client, sel.prefix_length);
+  QueryCounters::bump(counters.steered_by_reason[size_t(sel.reason)]);
+  const auto& records = steering.records[sel.pool];
+  for (uint16_t e : sel.chosen()) {
+    const auto& r = records[e];
+    bool v4 = q.qtype == type::A;
+    uint16_t count = v4 ? r.a_count : r.aaaa_count;
+    if (count == 0) continue;
+    if (!b.put_records(cur, v4 ? r.a : r.aaaa, count, s.an)) return false;
+  }
+  return true;
+}
+
 // Resolves the question inside `zone`, writing answer, authority and additional sections.
 // Returns the rcode; sets `aa` and `tc`.
-Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport transport, Sections& s,
-              bool& aa, bool& tc) {
+Rcode resolve(Writer& w, const Snapshot& snap, const CompiledZone& zone, const Query& q,
+              Transport transport, const QueryContext& ctx, QueryCounters& counters, Sections& s,
+              bool& aa, bool& tc, uint8_t& scope) {
   ResponseBuilder b(w, zone);
   Current cur;
   cur.name = q.qname;
@@ -271,6 +329,17 @@ Rcode resolve(Writer& w, const CompiledZone& zone, const Query& q, Transport tra
   };
 
   for (size_t step = 0;; ++step) {
+    if (snap.steering && (q.qtype == type::A || q.qtype == type::AAAA)) {
+      if (int name = snap.steering->find(cur.view()); name >= 0) {
+        uint16_t before = s.an;
+        if (!answer_steered(b, *snap.steering, name, cur, q, ctx, counters, s, scope))
+          return truncate();
+        // No edge with an address of this family: NODATA (RFC 2308 2.2).
+        if (s.an == before && !b.put_template(zone.negative_soa(), apex_at, s.ns))
+          return truncate();
+        break;
+      }
+    }
     LookupResult r = lookup(zone, cur.view(), q.qtype);
     bool follow = false;
     switch (r.kind) {
@@ -396,7 +465,8 @@ bool is_unsupported_meta_type(uint16_t t) {
 }  // namespace
 
 size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::span<uint8_t> out,
-                    Transport transport, QueryCounters& counters) noexcept {
+                    Transport transport, QueryCounters& counters,
+                    const QueryContext& context) noexcept {
   Query q;
   ParseResult parsed = parse_query(query, q);
   if (parsed == ParseResult::Drop) {
@@ -408,6 +478,7 @@ size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::s
   Sections s;
   Rcode rcode = Rcode::NoError;
   bool aa = false, tc = false, with_question = q.has_question, with_opt = false;
+  uint8_t scope = 0;  // ECS scope of the answer (RFC 7871 7.2.1)
 
   if (parsed == ParseResult::Ok) {
     counters.count_qtype(q.qtype);
@@ -437,7 +508,7 @@ size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::s
       if (q.qtype == type::DS && zone->origin().size() == q.qname_len && q.qname_label_count > 0) {
         if (const CompiledZone* parent = snap.zones.closest(q.qname_view(), 1)) zone = parent;
       }
-      rcode = resolve(w, *zone, q, transport, s, aa, tc);
+      rcode = resolve(w, snap, *zone, q, transport, context, counters, s, aa, tc, scope);
       if (tc && s.ns == 0 && s.ar == 0) {
         // Truncated in the answer or authority: send the question alone (RFC 2181 9).
         s = Sections{};
@@ -454,7 +525,11 @@ size_t answer_query(const Snapshot& snap, std::span<const uint8_t> query, std::s
     with_question = false;  // the question itself may be what is malformed
     w.set_pos(kHeaderSize);
   }
-  if (with_opt) put_opt(w, snap, q, uint16_t(rcode));
+  if (with_opt) put_opt(w, snap, q, uint16_t(rcode), scope);
+  if (q.has_ecs) {
+    QueryCounters::bump(counters.ecs_queries);
+    QueryCounters::bump(counters.ecs_scope[scope]);
+  }
   finish_header(out.data(), q, rcode, aa, tc, with_question ? 1 : 0, s, with_opt ? 1 : 0);
   QueryCounters::bump(counters.responses_by_rcode[std::min<size_t>(uint16_t(rcode), 23)]);
   if (tc) QueryCounters::bump(counters.truncated);

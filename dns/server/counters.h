@@ -23,6 +23,11 @@ struct alignas(64) QueryCounters {
   std::array<Counter, 24> responses_by_rcode{};  // extended rcodes up to 23 (BADVERS = 16)
   Counter truncated{};
   Counter dropped{};  // packets that got no response
+  // Steered answers by decision (dns/steer Reason: nearest, spillover, unknown location,
+  // all down serve-all, all down fallback), ECS queries, and the ECS scopes answered.
+  std::array<Counter, 5> steered_by_reason{};
+  Counter ecs_queries{};
+  std::array<Counter, 129> ecs_scope{};
 
   void count_qtype(uint16_t qtype) {
     for (size_t i = 0; i < kCountedTypes.size(); ++i) {

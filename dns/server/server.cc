@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/store/dns_config.h"
+#include "dns/server/steering.h"
 #include "dns/zone/loader.h"
 
 namespace cdn::dns {
@@ -48,13 +49,31 @@ Status drop_privileges(const std::string& user) {
 
 }  // namespace
 
-Result<std::shared_ptr<const Snapshot>> Server::load() const {
+Result<Server::Loaded> Server::load() const {
   SnapshotOptions options;
   options.nsid = config_.nsid;
   std::vector<ZoneData> zones;
+  Loaded loaded;
+  std::shared_ptr<const ServedSteering> steering;
   if (!config_.db_path.empty()) {
-    auto db = store::read_dns_config(config_.db_path);
-    if (!db) return db.error();
+    // Zones and steering come from two reads: both must be of the same version.
+    Result<store::DnsConfig> db = Error("not read");
+    Result<store::SteerConfig> steer = Error("not read");
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      db = store::read_dns_config(config_.db_path);
+      if (!db) return db.error();
+      steer = store::read_steer_config(config_.db_path);
+      if (!steer) return steer.error();
+      if (steer->version == db->version) break;
+    }
+    if (steer->version != db->version)
+      return Error(config_.db_path, "the configuration kept changing while being read");
+    if (!steer->names.empty()) {
+      auto built = build_steering(*steer);
+      if (!built) return built.error();
+      steering = std::move(built.value());
+    }
+    loaded.overrides = steer->overrides;
     options.version = db->version;
     if (!db->nsid.empty() && config_.nsid.empty()) options.nsid = db->nsid;
     for (const auto& z : db->zones) {
@@ -70,20 +89,82 @@ Result<std::shared_ptr<const Snapshot>> Server::load() const {
     }
   }
   if (options.nsid.size() > 128) return Error("nsid", "longer than 128 bytes");
-  return build_snapshot(zones, options);
+  auto snapshot = build_snapshot(zones, options);
+  if (!snapshot) return snapshot.error();
+  if (steering) {
+    auto with_steering = std::make_shared<Snapshot>(**snapshot);
+    with_steering->steering = std::move(steering);
+    loaded.snapshot = std::move(with_steering);
+  } else {
+    loaded.snapshot = std::move(snapshot.value());
+  }
+  return loaded;
+}
+
+void Server::publish_states(const Snapshot& snapshot) {
+  if (!snapshot.steering) {
+    states_.publish(std::make_shared<const SteeringStates>());
+    return;
+  }
+  const SteeringSet& set = snapshot.steering->set;
+  auto current = states_.get();
+  // Keep the states (and their overload hysteresis) while the set keeps its shape; start
+  // from "all up" for a new one, then apply what was pushed and what the operator set.
+  auto next = std::make_shared<SteeringStates>(
+      current && current->pools.size() == set.pools.size() ? *current : initial_states(set));
+  for (const auto& [name, r] : pushed_) report_edge(*next, set, name, r.availability, r.load);
+  // The operator's overrides win over anything pushed (cdnctl edge set-state).
+  for (const auto& o : overrides_) {
+    Availability a = o.state == "down"    ? Availability::Down
+                     : o.state == "drain" ? Availability::Drain
+                                          : Availability::Up;
+    double load = o.load.value_or(pushed_.count(o.edge) ? pushed_.find(o.edge)->second.load : 0.0);
+    report_edge(*next, set, o.edge, a, load);
+  }
+  states_.publish(std::move(next));
+}
+
+Result<size_t> Server::report_edges(const std::vector<EdgeReport>& reports) {
+  std::lock_guard lock(steer_mutex_);
+  auto snapshot = snapshots_.get();
+  size_t applied = 0;
+  std::string unknown;
+  for (const auto& r : reports) {
+    bool known = false;
+    if (snapshot->steering) {
+      for (const auto& e : snapshot->steering->set.edges) known |= e.name == r.name;
+    }
+    if (!known) {
+      unknown += unknown.empty() ? r.name : ", " + r.name;
+      continue;
+    }
+    pushed_[r.name] = r;
+    ++applied;
+  }
+  publish_states(*snapshot);
+  if (!unknown.empty()) return Error("edge-state", "unknown edges: " + unknown);
+  return applied;
 }
 
 Result<int64_t> Server::reload() {
   std::lock_guard lock(reload_mutex_);
   auto started = std::chrono::steady_clock::now();
-  auto snapshot = load();
-  if (!snapshot) {
-    log::warn("reload.failed", {{"error", snapshot.error().text()}, {"kept_version", version()}});
-    return snapshot.error();
+  auto loaded = load();
+  if (!loaded) {
+    log::warn("reload.failed", {{"error", loaded.error().text()}, {"kept_version", version()}});
+    return loaded.error();
   }
-  int64_t v = (*snapshot)->options.version;
-  size_t zones = (*snapshot)->zones.size();
-  snapshots_.publish(std::move(snapshot.value()));
+  auto snapshot = loaded->snapshot;
+  int64_t v = snapshot->options.version;
+  size_t zones = snapshot->zones.size();
+  {
+    std::lock_guard steer_lock(steer_mutex_);
+    overrides_ = std::move(loaded->overrides);
+    snapshots_.publish(snapshot);
+    publish_states(*snapshot);
+  }
+  snapshot.reset();
+  loaded->snapshot.reset();
   // The parse and the old snapshot (once the last worker lets go of it) leave large free
   // blocks: hand them back so the resident size reflects what is served.
   malloc_trim(0);
@@ -134,7 +215,7 @@ Status Server::bind_all() {
       for (auto& s : sockets) {
         counters_.push_back(std::make_unique<QueryCounters>());
         udp_workers_.push_back(
-            std::make_unique<UdpWorker>(std::move(s), snapshots_, *counters_.back()));
+            std::make_unique<UdpWorker>(std::move(s), snapshots_, states_, *counters_.back()));
       }
       endpoints_.push_back(bound);
       break;
@@ -159,12 +240,16 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
   // The first snapshot: without it there is nothing to serve, so a failure ends the start.
   auto first = s->load();
   if (!first) return first.error();
-  s->snapshots_.publish(std::move(first.value()));
+  s->overrides_ = std::move(first->overrides);
+  s->snapshots_.publish(first->snapshot);
+  s->publish_states(*first->snapshot);
+  first->snapshot.reset();
   malloc_trim(0);
 
   if (auto bound = s->bind_all(); !bound) return bound.error();
   s->counters_.push_back(std::make_unique<QueryCounters>());  // the TCP thread's block
-  auto tcp = TcpServer::start(s->endpoints_, s->snapshots_, *s->counters_.back(), s->config_.tcp);
+  auto tcp = TcpServer::start(s->endpoints_, s->snapshots_, s->states_, *s->counters_.back(),
+                              s->config_.tcp);
   if (!tcp) return tcp.error();
   s->tcp_ = std::move(tcp.value());
 
@@ -194,6 +279,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
         for (const auto& ep : raw->endpoints_) listen.push_back(ep.text());
         reply["listen"] = listen;
         reply["tcp_connections"] = raw->tcp_->connections();
+        reply["steered_names"] = snap->steering ? snap->steering->names.size() : 0;
         return reply;
       }
       if (cmd == "reload") {
@@ -201,6 +287,41 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
         if (!loaded) return control::error_reply(loaded.error().text());
         control::Json reply = control::ok_reply();
         reply["version"] = *loaded;
+        return reply;
+      }
+      if (cmd == "edge-state") {
+        // {"cmd":"edge-state","edges":[{"name":"fra1","state":"up","load":0.4}, ...]}
+        const auto edges = req.find("edges");
+        if (edges == req.end() || !edges->is_array())
+          return control::error_reply("edge-state: expected \"edges\": [{name, state, load}]");
+        std::vector<Server::EdgeReport> reports;
+        for (const auto& e : *edges) {
+          if (!e.is_object() || !e.contains("name") || !e["name"].is_string())
+            return control::error_reply("edge-state: every edge needs a \"name\"");
+          Server::EdgeReport r;
+          r.name = e["name"].get<std::string>();
+          std::string state = e.value("state", std::string("up"));
+          if (state == "up")
+            r.availability = Availability::Up;
+          else if (state == "down")
+            r.availability = Availability::Down;
+          else if (state == "drain")
+            r.availability = Availability::Drain;
+          else
+            return control::error_reply("edge-state: " + r.name + ": state '" + state +
+                                        "' is not up, down or drain");
+          const auto load = e.find("load");
+          if (load != e.end()) {
+            if (!load->is_number() || load->get<double>() < 0 || load->get<double>() > 1)
+              return control::error_reply("edge-state: " + r.name + ": load must be 0..1");
+            r.load = load->get<double>();
+          }
+          reports.push_back(std::move(r));
+        }
+        auto applied = raw->report_edges(reports);
+        if (!applied) return control::error_reply(applied.error().text());
+        control::Json reply = control::ok_reply();
+        reply["applied"] = *applied;
         return reply;
       }
       if (cmd == "stats") {
@@ -219,7 +340,8 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
         reply["version"] = raw->version();
         return reply;
       }
-      return control::error_reply("unknown command '" + cmd + "' (status, reload, stats)");
+      return control::error_reply("unknown command '" + cmd +
+                                  "' (status, reload, stats, edge-state)");
     });
     if (!control) return control.error();
     s->control_ = std::move(control.value());
@@ -298,6 +420,27 @@ std::string Server::metrics_text() const {
                          "Packets that got no response (responses, runts).");
   metrics::append_sample(out, "cdn_dns_packets_dropped_total", "",
                          sum([](QueryCounters & c) -> auto& { return c.dropped; }));
+  metrics::append_header(out, "cdn_dns_steered_answers_total", "counter",
+                         "Steered answers by decision.");
+  static const char* kReasons[5] = {"nearest", "spillover", "unknown_location",
+                                    "all_down_serve_all", "all_down_fallback"};
+  for (size_t i = 0; i < 5; ++i) {
+    metrics::append_sample(out, "cdn_dns_steered_answers_total",
+                           std::string("reason=\"") + kReasons[i] + "\"",
+                           sum([i](QueryCounters & c) -> auto& { return c.steered_by_reason[i]; }));
+  }
+  metrics::append_header(out, "cdn_dns_ecs_queries_total", "counter",
+                         "Queries with an EDNS Client Subnet option.");
+  metrics::append_sample(out, "cdn_dns_ecs_queries_total", "",
+                         sum([](QueryCounters & c) -> auto& { return c.ecs_queries; }));
+  metrics::append_header(out, "cdn_dns_ecs_scope_total", "counter",
+                         "ECS answers by scope prefix length (only scopes seen).");
+  for (size_t i = 0; i < 129; ++i) {
+    uint64_t v = sum([i](QueryCounters & c) -> auto& { return c.ecs_scope[i]; });
+    if (v != 0)
+      metrics::append_sample(out, "cdn_dns_ecs_scope_total", "scope=\"" + std::to_string(i) + "\"",
+                             v);
+  }
   metrics::append_header(out, "cdn_dns_snapshot_version", "gauge", "Config version being served.");
   metrics::append_sample(out, "cdn_dns_snapshot_version", "", uint64_t(version()));
   return out;

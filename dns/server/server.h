@@ -7,6 +7,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,10 +17,12 @@
 #include "common/net/endpoint.h"
 #include "common/result.h"
 #include "common/snapshot.h"
+#include "common/store/steer_config.h"
 #include "dns/server/counters.h"
 #include "dns/server/snapshot.h"
 #include "dns/server/tcp.h"
 #include "dns/server/udp.h"
+#include "dns/steer/select.h"
 
 namespace cdn::control {
 class Server;
@@ -58,9 +61,23 @@ class Server {
   std::string metrics_text() const;
   int64_t version() const { return snapshots_.get()->options.version; }
 
+  // Edge states pushed by healthd (or a test): {"name", "state": up|down|drain, "load"}.
+  // Unknown edges are reported back, not applied. Operator overrides still win.
+  struct EdgeReport {
+    std::string name;
+    Availability availability = Availability::Up;
+    double load = 0;
+  };
+  Result<size_t> report_edges(const std::vector<EdgeReport>& reports);
+
  private:
+  struct Loaded {
+    std::shared_ptr<const Snapshot> snapshot;
+    std::vector<store::EdgeOverride> overrides;
+  };
   Server() = default;
-  Result<std::shared_ptr<const Snapshot>> load() const;
+  Result<Loaded> load() const;
+  void publish_states(const Snapshot& snapshot);  // caller holds steer_mutex_
   Status bind_all();
 
   ServerConfig config_;
@@ -73,6 +90,10 @@ class Server {
   std::unique_ptr<control::Server> control_;
   std::unique_ptr<metrics::Listener> metrics_;
   std::mutex reload_mutex_;  // one reload at a time (SIGHUP and control requests)
+  Published<SteeringStates> states_;
+  std::mutex steer_mutex_;  // guards pushed_ and overrides_, and orders publishing states_
+  std::map<std::string, EdgeReport, std::less<>> pushed_;  // last pushed state per edge
+  std::vector<store::EdgeOverride> overrides_;             // from the loaded config version
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -13,6 +13,8 @@
 
 namespace cdn::dns {
 
+struct ServedSteering;  // dns/server/steering.h
+
 struct SnapshotOptions {
   int64_t version = 0;              // config version (0 in standalone mode)
   std::string nsid;                 // RFC 5001 NSID payload, empty = no NSID
@@ -22,6 +24,7 @@ struct SnapshotOptions {
 struct Snapshot {
   SnapshotOptions options;
   ZoneSet zones;
+  std::shared_ptr<const ServedSteering> steering;  // null: no steered names
 };
 
 // Compiles the zones (validated ZoneData) into a snapshot. Fails naming the zone on a

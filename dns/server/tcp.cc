@@ -20,11 +20,13 @@ namespace {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, const Published<Snapshot>& snapshots, QueryCounters& counters,
+  Connection(tcp::socket socket, const Published<Snapshot>& snapshots,
+             const Published<SteeringStates>& states, QueryCounters& counters,
              std::chrono::milliseconds idle, std::atomic<size_t>& live)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         snapshots_(snapshots),
+        states_(states),
         counters_(counters),
         idle_(idle),
         live_(live) {
@@ -32,7 +34,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
   ~Connection() { live_.fetch_sub(1); }
 
-  void start() { read_length(); }
+  void start() {
+    // The resolver's address, for steering answers that carry no ECS.
+    socklen_t len = sizeof peer_;
+    if (getpeername(socket_.native_handle(), reinterpret_cast<sockaddr*>(&peer_), &len) != 0)
+      peer_ = {};
+    read_length();
+  }
 
  private:
   void arm_idle_timer() {
@@ -68,8 +76,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timer_.cancel();
     if (response_.empty()) response_.resize(2 + 65535);
     auto snapshot = snapshots_.get();
-    size_t len =
-        answer_query(*snapshot, query_, {response_.data() + 2, 65535}, Transport::Tcp, counters_);
+    auto states = states_.get();
+    size_t len = answer_query(*snapshot, query_, {response_.data() + 2, 65535}, Transport::Tcp,
+                              counters_, QueryContext{&peer_, states.get()});
     if (len == 0) return read_length();
     response_[0] = uint8_t(len >> 8);
     response_[1] = uint8_t(len);
@@ -90,6 +99,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   tcp::socket socket_;
   asio::steady_timer timer_;
   const Published<Snapshot>& snapshots_;
+  const Published<SteeringStates>& states_;
+  sockaddr_storage peer_{};
   QueryCounters& counters_;
   std::chrono::milliseconds idle_;
   std::atomic<size_t>& live_;
@@ -105,6 +116,7 @@ struct TcpServer::Impl {
   asio::io_context io{1};
   std::vector<tcp::acceptor> acceptors;
   const Published<Snapshot>* snapshots = nullptr;
+  const Published<SteeringStates>* states = nullptr;
   QueryCounters* counters = nullptr;
   TcpOptions options;
   std::thread thread;
@@ -117,7 +129,7 @@ struct TcpServer::Impl {
           boost::system::error_code ignored;
           socket.close(ignored);  // RFC 7766 6.2.2: over the limit, refuse by closing
         } else {
-          std::make_shared<Connection>(std::move(socket), *snapshots, *counters,
+          std::make_shared<Connection>(std::move(socket), *snapshots, *states, *counters,
                                        options.idle_timeout, live)
               ->start();
         }
@@ -144,9 +156,11 @@ Result<int> bind_tcp_listener(const net::Endpoint& where) {
 
 Result<std::unique_ptr<TcpServer>> TcpServer::start(const std::vector<net::Endpoint>& endpoints,
                                                     const Published<Snapshot>& snapshots,
+                                                    const Published<SteeringStates>& states,
                                                     QueryCounters& counters, TcpOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->snapshots = &snapshots;
+  impl->states = &states;
   impl->counters = &counters;
   impl->options = options;
   for (const auto& ep : endpoints) {

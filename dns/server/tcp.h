@@ -11,6 +11,7 @@
 #include "common/snapshot.h"
 #include "dns/server/counters.h"
 #include "dns/server/snapshot.h"
+#include "dns/steer/select.h"
 
 namespace cdn::dns {
 
@@ -24,6 +25,7 @@ class TcpServer {
   // Listens on every endpoint (bound now, so errors come back here) and serves on its own thread.
   static Result<std::unique_ptr<TcpServer>> start(const std::vector<net::Endpoint>& endpoints,
                                                   const Published<Snapshot>& snapshots,
+                                                  const Published<SteeringStates>& states,
                                                   QueryCounters& counters, TcpOptions options);
   ~TcpServer();  // closes every connection and joins the thread
   TcpServer(const TcpServer&) = delete;

@@ -68,9 +68,10 @@ UdpSocket::~UdpSocket() {
 }
 
 UdpWorker::UdpWorker(UdpSocket socket, const Published<Snapshot>& snapshots,
-                     QueryCounters& counters)
+                     const Published<SteeringStates>& states, QueryCounters& counters)
     : socket_(std::move(socket)),
       snapshots_(snapshots),
+      states_(states),
       counters_(counters),
       batch_(std::make_unique<Batch>()) {
   Batch& b = *batch_;
@@ -103,10 +104,12 @@ void UdpWorker::run(const std::stop_token& stop) {
     if (n <= 0) continue;  // timeout (checks stop) or EINTR
     used = size_t(n);
     auto snapshot = snapshots_.get();  // one version for the whole batch
+    auto states = states_.get();
     unsigned out_count = 0;
     for (int i = 0; i < n; ++i) {
-      size_t len = answer_query(*snapshot, {b.queries[i], b.in[i].msg_len},
-                                {b.responses[i], kMaxResponse}, Transport::Udp, counters_);
+      size_t len =
+          answer_query(*snapshot, {b.queries[i], b.in[i].msg_len}, {b.responses[i], kMaxResponse},
+                       Transport::Udp, counters_, QueryContext{&b.peers[i], states.get()});
       if (len == 0) continue;
       mmsghdr& m = b.out[out_count];
       b.out_iov[out_count] = {b.responses[i], len};

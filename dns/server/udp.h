@@ -11,6 +11,7 @@
 #include "common/snapshot.h"
 #include "dns/server/counters.h"
 #include "dns/server/snapshot.h"
+#include "dns/steer/select.h"
 
 namespace cdn::dns {
 
@@ -35,16 +36,18 @@ class UdpSocket {
 
 class UdpWorker {
  public:
-  UdpWorker(UdpSocket socket, const Published<Snapshot>& snapshots, QueryCounters& counters);
+  UdpWorker(UdpSocket socket, const Published<Snapshot>& snapshots,
+            const Published<SteeringStates>& states, QueryCounters& counters);
   ~UdpWorker();
   void run(const std::stop_token& stop);
 
  private:
   struct Batch;
-  UdpSocket socket_;                      // owned: closed by its destructor
-  const Published<Snapshot>& snapshots_;  // borrowed: the Server outlives its workers
-  QueryCounters& counters_;               // this worker's own block
-  std::unique_ptr<Batch> batch_;          // preallocated, reused for every batch
+  UdpSocket socket_;                         // owned: closed by its destructor
+  const Published<Snapshot>& snapshots_;     // borrowed: the Server outlives its workers
+  const Published<SteeringStates>& states_;  // borrowed, as snapshots_
+  QueryCounters& counters_;                  // this worker's own block
+  std::unique_ptr<Batch> batch_;             // preallocated, reused for every batch
 };
 
 }  // namespace cdn::dns

@@ -1,0 +1,130 @@
+#include "dns/server/steering.h"
+
+#include "dns/steer/compile.h"
+#include "dns/steer/geoip.h"
+#include "dns/steer/network.h"
+
+namespace cdn::dns {
+namespace {
+
+Availability availability_of(const std::string& state) {
+  if (state == "down") return Availability::Down;
+  if (state == "drain") return Availability::Drain;
+  return Availability::Up;
+}
+
+void append_rr(std::vector<uint8_t>& out, uint16_t type, uint32_t ttl, const Address& a) {
+  size_t len = a.family == kIpv4 ? 4 : 16;
+  uint8_t fixed[10];
+  put16(fixed, type);
+  put16(fixed + 2, kClassIn);
+  put32(fixed + 4, ttl);
+  put16(fixed + 8, uint16_t(len));
+  out.insert(out.end(), fixed, fixed + 10);
+  out.insert(out.end(), a.bytes.begin(), a.bytes.begin() + long(len));
+}
+
+}  // namespace
+
+int ServedSteering::find(const NameView& name) const noexcept {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (name_hashes[i] == name.hashes[0] && names[i].size() == name.len &&
+        std::equal(names[i].begin(), names[i].end(), name.name))
+      return int(i);
+  }
+  return -1;
+}
+
+Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerConfig& config) {
+  auto served = std::make_shared<ServedSteering>();
+  SteeringConfig steering;
+  for (const auto& e : config.edges) {
+    Edge edge;
+    edge.name = e.name;
+    edge.site = e.site;
+    edge.latitude = e.latitude;
+    edge.longitude = e.longitude;
+    edge.capacity = uint32_t(e.capacity);
+    edge.weight = uint32_t(e.weight);
+    for (const auto* text : {&e.ipv4, &e.ipv6}) {
+      if (text->empty()) continue;
+      auto address = parse_address(*text);
+      if (!address) return Error("edge " + e.name, address.error().text());
+      (address->family == kIpv4 ? edge.ipv4 : edge.ipv6).push_back(*address);
+    }
+    steering.edges.push_back(std::move(edge));
+  }
+  for (const auto& p : config.pools) {
+    Pool pool;
+    pool.name = p.name;
+    pool.edges = p.edges;
+    pool.answers = uint16_t(p.answers);
+    pool.ttl = uint32_t(p.ttl);
+    pool.all_down = p.fallback.empty() ? AllDownPolicy::ServeAll : AllDownPolicy::Fallback;
+    pool.fallback_pool = p.fallback;
+    pool.load_low = p.low;
+    pool.load_high = p.high;
+    steering.pools.push_back(std::move(pool));
+  }
+  GeoNetworks networks;
+  if (!config.geoip_path.empty() && !config.names.empty()) {
+    auto db = GeoDb::open(config.geoip_path);
+    if (!db) return db.error();
+    auto walked = db->networks();
+    if (!walked) return walked.error();
+    networks = std::move(walked.value());
+  }
+  LatencyMap latency;
+  for (const auto& l : config.latency) {
+    auto network = parse_network(l.prefix);
+    if (!network) return Error("latency " + l.prefix, network.error().text());
+    latency.set(*network, l.edge, l.rtt_ms);
+  }
+  auto compiled = compile_steering(steering, networks, latency.empty() ? nullptr : &latency);
+  if (!compiled) return compiled.error();
+  served->set = std::move(compiled.value());
+
+  for (const auto& n : config.names) {
+    uint16_t pool = served->set.pool_index(n.pool);
+    if (pool == kNoPool) return Error("steered name " + n.name, "unknown pool " + n.pool);
+    std::vector<uint8_t> wire;
+    std::string text = n.name;
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    size_t start = 0;
+    while (!text.empty() && start <= text.size()) {
+      size_t dot = text.find('.', start);
+      if (dot == std::string::npos) dot = text.size();
+      if (dot == start || dot - start > kMaxLabelLength)
+        return Error("steered name " + n.name, "not a plain host name");
+      wire.push_back(uint8_t(dot - start));
+      for (size_t i = start; i < dot; ++i) wire.push_back(ascii_lower(uint8_t(text[i])));
+      start = dot + 1;
+    }
+    wire.push_back(0);
+    served->name_hashes.push_back(name_hash(wire.data(), wire.size()));
+    served->names.push_back(std::move(wire));
+    served->name_pools.push_back(pool);
+  }
+  for (const auto& pool : served->set.pools) {
+    std::vector<ServedSteering::EdgeRecords> per_edge(pool.edges.size());
+    for (size_t i = 0; i < pool.edges.size(); ++i) {
+      const Edge& edge = served->set.edges[pool.edges[i]];
+      for (const auto& a : edge.ipv4) append_rr(per_edge[i].a, type::A, pool.ttl, a);
+      for (const auto& a : edge.ipv6) append_rr(per_edge[i].aaaa, type::AAAA, pool.ttl, a);
+      per_edge[i].a_count = uint16_t(edge.ipv4.size());
+      per_edge[i].aaaa_count = uint16_t(edge.ipv6.size());
+    }
+    served->records.push_back(std::move(per_edge));
+  }
+  return std::shared_ptr<const ServedSteering>(std::move(served));
+}
+
+SteeringStates states_with_overrides(const SteeringSet& set, const store::SteerConfig& config) {
+  SteeringStates states = initial_states(set);
+  for (const auto& o : config.overrides) {
+    report_edge(states, set, o.edge, availability_of(o.state), o.load.value_or(0.0));
+  }
+  return states;
+}
+
+}  // namespace cdn::dns

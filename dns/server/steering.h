@@ -1,0 +1,42 @@
+// dns/server/steering.h: steering as cdn-dnsd serves it. DOC:
+// Built off the query path from the config database's steering tables (store::SteerConfig):
+// the compiled SteeringSet (dns/steer), the steered names (lower-cased wire names -> pool), and
+// for every pool and edge its A and AAAA records pre-encoded with the pool's TTL, so an answer
+// is a prefix lookup, a walk over a short ranking and byte copies. Edge states (up/down/drain,
+// load) change far more often than the config and live apart, in SteeringStates.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+#include "common/store/steer_config.h"
+#include "dns/steer/compiled_steering.h"
+#include "dns/steer/select.h"
+#include "dns/wire/wire.h"
+
+namespace cdn::dns {
+
+struct ServedSteering {
+  SteeringSet set;
+  std::vector<std::vector<uint8_t>> names;  // steered names, lower-cased wire format
+  std::vector<uint32_t> name_hashes;
+  std::vector<uint16_t> name_pools;
+  // [pool][pool-local edge]: TYPE CLASS TTL RDLENGTH RDATA for each address, and how many.
+  struct EdgeRecords {
+    std::vector<uint8_t> a, aaaa;
+    uint16_t a_count = 0, aaaa_count = 0;
+  };
+  std::vector<std::vector<EdgeRecords>> records;
+
+  // The steered name's index, or -1 (a handful of names: a linear scan of hashes).
+  int find(const NameView& name) const noexcept;
+};
+
+// Compiles the steering tables; reads the MaxMind DB named by the config. Errors name the part.
+Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerConfig& config);
+
+// Edge states for a steering set, with the operator's overrides from the config applied.
+SteeringStates states_with_overrides(const SteeringSet& set, const store::SteerConfig& config);
+
+}  // namespace cdn::dns

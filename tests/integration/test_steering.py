@@ -1,0 +1,155 @@
+"""GeoDNS steering end to end: cdnctl configures edges, a pool, a steered name and a MaxMind DB
+written at test time; cdn-dnsd (appliance mode) answers each region with its nearest edge and
+the right ECS scope, and moves answers when an edge's state changes.
+
+RFC 7871: the answer's scope is the network the decision holds for (here the region's /16),
+never longer than the query's source prefix.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import unittest
+
+import dnstest
+
+ZONE = """$TTL 300
+@ SOA ns1 hostmaster 1 3600 900 1209600 60
+@ NS ns1
+ns1 A 192.0.2.53
+"""
+
+# Edges near each region of geo_regions.pl.
+EDGES = [("fra", 50.1, 8.7, "192.0.2.1", "2001:db8::1"),
+         ("nyc", 40.7, -74.0, "192.0.2.2", "2001:db8::2"),
+         ("tyo", 35.7, 139.7, "192.0.2.3", "2001:db8::3")]
+REGIONS = [("10.1.2.0/24", "192.0.2.1"), ("10.2.200.0/24", "192.0.2.2"),
+           ("10.3.7.0/24", "192.0.2.3")]
+
+
+def control(path, request):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(path)
+        s.sendall((json.dumps(request) + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
+
+
+class Steering(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = dnstest.TempDir()
+        cls.mmdb = cls.tmp.join("regions.mmdb")
+        subprocess.run(["perl", os.path.join(dnstest.SOURCE_DIR, "tests", "integration",
+                                             "geo_regions.pl"), cls.mmdb], check=True, timeout=60)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.dir = dnstest.TempDir()
+        self.run_dir = self.dir.join("run")
+        os.makedirs(self.run_dir)
+        self.env = dict(os.environ, CDN_DB=self.dir.join("config.db"), CDN_RUN_DIR=self.run_dir)
+        self.port = dnstest.free_port()
+        self.ctl("init")
+        self.ctl("zone", "import", "cdn.test", self.dir.write("cdn.test.zone", ZONE))
+        self.ctl("set", "dns.listen", "127.0.0.1:%d" % self.port)
+        for name, lat, lon, v4, v6 in EDGES:
+            self.ctl("edge", "add", name, "--lat", str(lat), "--lon", str(lon), "--ipv4", v4,
+                     "--ipv6", v6)
+        self.ctl("pool", "add", "www", "--edges", "fra,nyc,tyo", "--answers", "1", "--ttl", "20")
+        self.ctl("steer", "add", "www.cdn.test", "--pool", "www")
+        self.ctl("geoip", "set", self.mmdb)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def ctl(self, *args, expect=0):
+        binary = os.environ.get("CDNCTL") or os.path.join(dnstest.SOURCE_DIR, "build", "release",
+                                                          "cli", "cdnctl")
+        proc = subprocess.run([binary] + list(args), env=self.env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        out = proc.stdout.decode()
+        self.assertEqual(proc.returncode, expect, "cdnctl %s -> %s" % (" ".join(args), out))
+        return out
+
+    def dnsd(self):
+        return dnstest.Daemon([dnstest.dnsd_binary(), "--db", self.env["CDN_DB"], "--metrics",
+                               "127.0.0.1:0", "--foreground"], ready=r"event=dnsd\.ready\b",
+                              env=self.env, name="cdn-dnsd")
+
+    def ask(self, subnet, qtype="A"):
+        r = dnstest.kdig("127.0.0.1", self.port, "www.cdn.test", qtype, "+subnet=%s" % subnet)
+        self.assertEqual(r.rcode, "NOERROR", r.summary())
+        return r
+
+    def answers(self, r):
+        return sorted(rr[4] for rr in r.answer)
+
+    def test_each_region_gets_its_nearest_edge_with_the_region_as_scope(self):
+        with self.dnsd():
+            for subnet, edge in REGIONS:
+                r = self.ask(subnet)
+                self.assertEqual(self.answers(r), [edge], subnet)
+                self.assertEqual(r.edns["ecs"]["scope"], 16, (subnet, r.edns))
+            r = self.ask("2001:db8:1:5::/56", "AAAA")
+            self.assertEqual(self.answers(r), ["2001:db8::1"])
+            self.assertEqual(r.edns["ecs"]["scope"], 48)
+            # A source prefix shorter than the region: the scope never exceeds it.
+            r = self.ask("10.1.0.0/12")
+            self.assertLessEqual(r.edns["ecs"]["scope"], 12)
+
+    def test_an_edge_marked_down_moves_its_clients_and_back(self):
+        with self.dnsd():
+            sock = os.path.join(self.run_dir, "dnsd.sock")
+            self.assertTrue(control(sock, {"cmd": "edge-state",
+                                           "edges": [{"name": "fra", "state": "down"}]})["ok"])
+            moved = self.answers(self.ask("10.1.2.0/24"))
+            self.assertNotEqual(moved, ["192.0.2.1"])
+            self.assertTrue(control(sock, {"cmd": "edge-state",
+                                           "edges": [{"name": "fra", "state": "up"}]})["ok"])
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            bad = control(sock, {"cmd": "edge-state", "edges": [{"name": "nope", "state": "up"}]})
+            self.assertFalse(bad["ok"])
+            self.assertIn("nope", bad["error"])
+
+    def test_an_operator_override_wins_until_auto(self):
+        with self.dnsd():
+            sock = os.path.join(self.run_dir, "dnsd.sock")
+            self.ctl("edge", "set-state", "fra", "drain")
+            self.ctl("apply")
+            self.assertNotEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            # A pushed "up" does not undo the operator's drain.
+            control(sock, {"cmd": "edge-state", "edges": [{"name": "fra", "state": "up"}]})
+            self.assertNotEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            self.ctl("edge", "set-state", "fra", "auto")
+            self.ctl("apply")
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+
+    def test_overload_spills_over_and_comes_back_only_below_the_low_mark(self):
+        with self.dnsd():
+            sock = os.path.join(self.run_dir, "dnsd.sock")
+
+            def push(load):
+                self.assertTrue(control(sock, {"cmd": "edge-state", "edges": [
+                    {"name": "fra", "state": "up", "load": load}]})["ok"])
+
+            push(0.97)  # above the high mark (0.95)
+            self.assertNotEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            push(0.9)  # between the marks: still out (hysteresis)
+            self.assertNotEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            push(0.5)  # below the low mark (0.8): back
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+
+
+if __name__ == "__main__":
+    dnstest.run_tests()
