@@ -19,11 +19,24 @@ export CDN_DB="$demo/config.db" CDN_RUN_DIR="$demo/run"
 "$cdnctl" set dns.nsid demo-pop1 >/dev/null
 "$cdnctl" set dns.metrics 127.0.0.1:9531 >/dev/null
 
+# Steering: three edges, a pool, a steered name, and a small MaxMind DB with three regions
+# (10.1/16 Frankfurt, 10.2/16 New York, 10.3/16 Tokyo) written for the demo.
+perl "$here/../../tests/integration/geo_regions.pl" "$demo/regions.mmdb"
+"$cdnctl" geoip set "$demo/regions.mmdb" >/dev/null
+"$cdnctl" edge add fra --lat 50.1 --lon 8.7 --ipv4 192.0.2.101 --ipv6 2001:db8::101 --site fra >/dev/null
+"$cdnctl" edge add nyc --lat 40.7 --lon -74.0 --ipv4 192.0.2.102 --ipv6 2001:db8::102 --site nyc >/dev/null
+"$cdnctl" edge add tyo --lat 35.7 --lon 139.7 --ipv4 192.0.2.103 --ipv6 2001:db8::103 --site tyo >/dev/null
+"$cdnctl" pool add web --edges fra,nyc,tyo --answers 1 --ttl 30 >/dev/null
+"$cdnctl" steer add edge.cdn.example --pool web >/dev/null
+
 cat <<TXT
 cdn-appliance demo: cdn-dnsd on 127.0.0.1:$port and [::1]:$port, config in $CDN_DB
 Try, in another terminal:
   kdig @127.0.0.1 -p $port www.cdn.example A
   kdig @127.0.0.1 -p $port +nsid +subnet=198.51.100.0/24 www.cdn.example AAAA
+  kdig @127.0.0.1 -p $port +subnet=10.1.2.0/24 edge.cdn.example A   # steered: Frankfurt edge, scope /16
+  kdig @127.0.0.1 -p $port +subnet=10.3.7.0/24 edge.cdn.example A   # steered: Tokyo edge
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl edge set-state fra drain && CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl apply
   kdig @127.0.0.1 -p $port foo.img.cdn.example A        # wildcard
   kdig @127.0.0.1 -p $port static.cdn.example A         # CNAME inside the zone
   kdig @127.0.0.1 -p $port host.partner.cdn.example A   # referral with glue
