@@ -60,6 +60,7 @@ void add_edge_commands(CLI::App& app, Context& ctx);
 void add_pool_commands(CLI::App& app, Context& ctx);
 void add_steer_commands(CLI::App& app, Context& ctx);
 void add_geoip_commands(CLI::App& app, Context& ctx);
+void add_explain_command(CLI::App& app, Context& ctx);
 void add_latency_commands(CLI::App& app, Context& ctx);
 
 }  // namespace cdn::cli

@@ -1,6 +1,8 @@
 // cli/geoip.cc: cdnctl geoip set|show. The MaxMind DB (GeoIP2/GeoLite2 City) cdn-dnsd locates
 // clients with is a setting, geoip.path; only its existence and readability are checked here,
 // the format is checked by the lookup code that opens it.
+#include "dns/steer/geoip.h"
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +70,46 @@ int geoip_show(const Context& ctx, bool json) {
   return kExitOk;
 }
 
+int geoip_lookup(const Context& ctx, const std::string& address, bool json) {
+  auto db = open_db(ctx, false);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto version = db->config_version();
+  if (!version) return fail(kExitRefused, version.error().text());
+  auto settings = db->settings(*version);
+  if (!settings) return fail(kExitRefused, settings.error().text());
+  auto it = settings->find(store::kGeoipPathSetting);
+  if (it == settings->end() || it->second.empty())
+    return fail(kExitRefused, "refused: geoip.path is not set (cdnctl geoip set PATH)");
+  auto geo = dns::GeoDb::open(it->second);
+  if (!geo) return fail(kExitRefused, geo.error().text());
+  auto found = geo->lookup(address);
+  if (!found) return fail(kExitRefused, "refused: " + found.error().text());
+  const auto& l = found->location;
+  if (json) {
+    Json out = {{"address", address}, {"found", found->found}, {"db", it->second}};
+    if (found->found) {
+      out["network"] = dns::network_text(found->network);
+      out["country"] = l.country;
+      out["continent"] = l.continent;
+      out["latitude"] = l.has_coordinates ? Json(l.latitude) : Json(nullptr);
+      out["longitude"] = l.has_coordinates ? Json(l.longitude) : Json(nullptr);
+    }
+    print_json(out);
+    return kExitOk;
+  }
+  if (!found->found) {
+    std::cout << address << ": not in " << it->second
+              << " (clients here get a pool's configured order)\n";
+    return kExitOk;
+  }
+  std::cout << address << ": network " << dns::network_text(found->network) << ", country "
+            << (l.country.empty() ? "-" : l.country) << ", continent "
+            << (l.continent.empty() ? "-" : l.continent);
+  if (l.has_coordinates) std::cout << ", location " << l.latitude << "," << l.longitude;
+  std::cout << '\n';
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_geoip_commands(CLI::App& app, Context& ctx) {
@@ -76,7 +118,8 @@ void add_geoip_commands(CLI::App& app, Context& ctx) {
   geoip->footer(
       "Examples:\n"
       "  cdnctl geoip set /var/lib/cdn/geoip/GeoLite2-City.mmdb\n"
-      "  cdnctl geoip show --json");
+      "  cdnctl geoip show --json\n"
+      "  cdnctl geoip lookup 203.0.113.7");
   {
     auto path = std::make_shared<std::string>();
     auto* cmd = geoip->add_subcommand(
@@ -91,6 +134,17 @@ void add_geoip_commands(CLI::App& app, Context& ctx) {
     cmd->add_flag("--json", *json, "Print JSON");
     cmd->footer("Example: cdnctl geoip show");
     cmd->callback([&ctx, json] { ctx.run = [&ctx, json] { return geoip_show(ctx, *json); }; });
+  }
+  {
+    auto address = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = geoip->add_subcommand("lookup", "What the MaxMind DB says about an address");
+    cmd->add_option("IP", *address, "IPv4 or IPv6 address")->required();
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->footer("Example: cdnctl geoip lookup 203.0.113.7 --json");
+    cmd->callback([&ctx, address, json] {
+      ctx.run = [&ctx, address, json] { return geoip_lookup(ctx, *address, *json); };
+    });
   }
 }
 

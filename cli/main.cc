@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   add_pool_commands(app, ctx);
   add_steer_commands(app, ctx);
   add_geoip_commands(app, ctx);
+  add_explain_command(app, ctx);
   add_latency_commands(app, ctx);
 
   try {

@@ -11,7 +11,7 @@
 
 #include <algorithm>
 
-#include "dns/server/steering.h"
+#include "dns/steer/served.h"
 #include "dns/steer/ecs.h"
 #include "dns/wire/query.h"
 #include "dns/wire/wire.h"

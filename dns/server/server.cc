@@ -14,7 +14,8 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/store/dns_config.h"
-#include "dns/server/steering.h"
+#include "dns/steer/explain.h"
+#include "dns/steer/served.h"
 #include "dns/zone/loader.h"
 
 namespace cdn::dns {
@@ -324,6 +325,18 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
         reply["applied"] = *applied;
         return reply;
       }
+      if (cmd == "explain") {
+        // {"cmd":"explain","name":"www.example.com","client":"192.0.2.1","ecs":"10.1.2.0/24"}
+        auto snap = raw->snapshots_.get();
+        auto states = raw->states_.get();
+        if (!snap->steering) return control::error_reply("explain: no steered names are served");
+        auto out =
+            explain_json(*snap->steering, *states, req.value("name", std::string()),
+                         req.value("client", std::string()), req.value("ecs", std::string()));
+        if (!out) return control::error_reply("explain: " + out.error().text());
+        (*out)["version"] = snap->options.version;
+        return *out;
+      }
       if (cmd == "stats") {
         control::Json reply = control::ok_reply();
         uint64_t udp = 0, tcp_queries = 0, truncated = 0, dropped = 0;
@@ -341,7 +354,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
         return reply;
       }
       return control::error_reply("unknown command '" + cmd +
-                                  "' (status, reload, stats, edge-state)");
+                                  "' (status, reload, stats, edge-state, explain)");
     });
     if (!control) return control.error();
     s->control_ = std::move(control.value());

@@ -13,7 +13,7 @@
 
 namespace cdn::dns {
 
-struct ServedSteering;  // dns/server/steering.h
+struct ServedSteering;  // dns/steer/served.h
 
 struct SnapshotOptions {
   int64_t version = 0;              // config version (0 in standalone mode)

@@ -8,6 +8,7 @@ never longer than the query's source prefix.
 
 import json
 import os
+import random
 import socket
 import subprocess
 import unittest
@@ -108,6 +109,25 @@ class Steering(unittest.TestCase):
             r = self.ask("10.1.0.0/12")
             self.assertLessEqual(r.edns["ecs"]["scope"], 12)
 
+    def test_cdnctl_explains_offline_and_from_the_daemon_and_looks_up_addresses(self):
+        out = json.loads(self.ctl("explain", "www.cdn.test", "--client", "10.3.1.1", "--json"))
+        self.assertIn("offline", out["source"])  # no cdn-dnsd yet
+        self.assertEqual(out["answer"][0]["edge"], "tyo")
+        self.assertEqual(out["candidates"][0]["verdict"], "chosen")
+        self.assertGreater(out["candidates"][1]["distance_km"], 5000)
+        with self.dnsd():
+            out = json.loads(self.ctl("explain", "www.cdn.test", "--client", "192.0.2.9",
+                                      "--ecs", "10.1.2.0/24", "--json"))
+            self.assertIn("cdn-dnsd", out["source"])
+            self.assertEqual(out["answer"][0]["edge"], "fra")
+            self.assertEqual(out["scope"], 16)
+            self.assertEqual(out["networks"][0]["network"], "10.1.0.0/16")
+        self.assertIn("not a steered name",
+                      self.ctl("explain", "ns1.cdn.test", "--client", "10.1.1.1", expect=1))
+        lookup = json.loads(self.ctl("geoip", "lookup", "10.2.3.4", "--json"))
+        self.assertEqual(lookup["country"], "US")
+        self.assertEqual(lookup["network"], "10.2.0.0/16")
+
     def test_an_edge_marked_down_moves_its_clients_and_back(self):
         with self.dnsd():
             sock = os.path.join(self.run_dir, "dnsd.sock")
@@ -149,6 +169,51 @@ class Steering(unittest.TestCase):
             self.assertNotEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
             push(0.5)  # below the low mark (0.8): back
             self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+
+    def test_explain_agrees_with_the_served_answer_for_1000_random_clients(self):
+        # The same selection code runs in both; this checks the wiring around it (client address,
+        # ECS truncation, scope, states) for clients in every region, in none, over IPv4 and
+        # IPv6, with one edge overloaded so that spillover happens too.
+        rng = random.Random(7)
+        with self.dnsd():
+            sock = os.path.join(self.run_dir, "dnsd.sock")
+            control(sock, {"cmd": "edge-state", "edges": [{"name": "nyc", "load": 0.99}]})
+            mismatches = []
+            for i in range(1000):
+                kind = rng.randrange(4)
+                if kind < 3:
+                    address = "10.%d.%d.%d" % (rng.choice([1, 2, 3, 4, 9]), rng.randrange(256),
+                                               rng.randrange(256))
+                    prefix = rng.choice([8, 16, 20, 24, 32])
+                else:
+                    address = "2001:db8:%x:%x::%x" % (rng.choice([1, 2]), rng.randrange(65536),
+                                                      rng.randrange(65536))
+                    prefix = rng.choice([32, 48, 56, 64])
+                network = "%s/%d" % (address, prefix)
+                packed = socket.inet_pton(socket.AF_INET6 if ":" in address else socket.AF_INET,
+                                          address)
+                bits = int.from_bytes(packed, "big") >> (len(packed) * 8 - prefix) << (
+                    len(packed) * 8 - prefix)
+                masked = socket.inet_ntop(socket.AF_INET6 if ":" in address else socket.AF_INET,
+                                          bits.to_bytes(len(packed), "big"))
+                qtype = rng.choice(["A", "AAAA"])
+                query = dnstest.build_query("www.cdn.test", qtype, edns={
+                    "options": [dnstest.ecs_option(masked, prefix)]})
+                reply = dnstest.send_udp("127.0.0.1", self.port, query)
+                self.assertIsNotNone(reply, network)
+                m = dnstest.parse_message(reply)
+                served = sorted(socket.inet_ntop(socket.AF_INET if len(rr.rdata) == 4
+                                                 else socket.AF_INET6, rr.rdata)
+                                for rr in m.answer)
+                scope = dnstest.parse_ecs(m.option(dnstest.OPT_ECS))["scope"]
+                e = control(sock, {"cmd": "explain", "name": "www.cdn.test",
+                                   "client": "127.0.0.1", "ecs": "%s/%d" % (masked, prefix)})
+                self.assertTrue(e["ok"], e)
+                explained = sorted(a for edge in e["answer"] for a in edge["addresses"]
+                                   if (":" in a) == (qtype == "AAAA"))
+                if served != explained or scope != e["scope"]:
+                    mismatches.append((network, qtype, served, explained, scope, e["scope"]))
+            self.assertEqual(mismatches[:10], [], "%d of 1000 differ" % len(mismatches))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-// tests/unit/dns/server/steering_test.cc: tests dns/server/steering.cc and the steered part of
+// tests/unit/dns/server/steered_answer_test.cc: tests dns/steer/served.cc and the steered part of
 // dns/server/answer.cc, without a MaxMind DB (every client is of unknown location, so a pool
 // answers in its configured order); geography is tested with a real DB in the integration test.
-#include "dns/server/steering.h"
+#include "dns/steer/served.h"
 
 #include <doctest/doctest.h>
 

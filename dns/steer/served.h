@@ -1,4 +1,4 @@
-// dns/server/steering.h: steering as cdn-dnsd serves it. DOC:
+// dns/steer/served.h: steering as cdn-dnsd serves it. DOC:
 // Built off the query path from the config database's steering tables (store::SteerConfig):
 // the compiled SteeringSet (dns/steer), the steered names (lower-cased wire names -> pool), and
 // for every pool and edge its A and AAAA records pre-encoded with the pool's TTL, so an answer
@@ -11,7 +11,9 @@
 
 #include "common/result.h"
 #include "common/store/steer_config.h"
+#include "dns/steer/compile.h"
 #include "dns/steer/compiled_steering.h"
+#include "dns/steer/geoip.h"
 #include "dns/steer/select.h"
 #include "dns/wire/wire.h"
 
@@ -28,6 +30,9 @@ struct ServedSteering {
     uint16_t a_count = 0, aaaa_count = 0;
   };
   std::vector<std::vector<EdgeRecords>> records;
+  // For explain: the MaxMind DB the set was compiled from (null without one) and the latency map.
+  std::shared_ptr<const GeoDb> geo;
+  LatencyMap latency;
 
   // The steered name's index, or -1 (a handful of names: a linear scan of hashes).
   int find(const NameView& name) const noexcept;

@@ -1,4 +1,4 @@
-#include "dns/server/steering.h"
+#include "dns/steer/served.h"
 
 #include "dns/steer/compile.h"
 #include "dns/steer/geoip.h"
@@ -73,8 +73,9 @@ Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerC
     auto walked = db->networks();
     if (!walked) return walked.error();
     networks = std::move(walked.value());
+    served->geo = std::make_shared<const GeoDb>(std::move(db.value()));
   }
-  LatencyMap latency;
+  LatencyMap& latency = served->latency;
   for (const auto& l : config.latency) {
     auto network = parse_network(l.prefix);
     if (!network) return Error("latency " + l.prefix, network.error().text());
