@@ -168,7 +168,9 @@ TEST_CASE("an override without a load reads back without one") {
   SteerConfig c = sample();
   c.overrides = {{"fra1", "down", std::nullopt}};
   commit_all(db, c);
-  auto o = db.steer_config(1)->override_for("fra1");
+  auto config = db.steer_config(1);
+  REQUIRE(config.has_value());
+  auto o = config->override_for("fra1");
   REQUIRE(o);
   CHECK(o->state == "down");
   CHECK_FALSE(o->load.has_value());
