@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -141,6 +143,7 @@ Result<size_t> Server::report_edges(const std::vector<EdgeReport>& reports) {
     }
     pushed_[r.name] = r;
     ++applied;
+    last_push_ = std::chrono::steady_clock::now();
   }
   publish_states(*snapshot);
   if (!unknown.empty()) return Error("edge-state", "unknown edges: " + unknown);
@@ -364,6 +367,11 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
     if (auto dropped = drop_privileges(s->config_.user); !dropped) return dropped.error();
   }
 
+  Server* self = s.get();
+  s->watcher_ = std::jthread([self](const std::stop_token& stop) {
+    pthread_setname_np(pthread_self(), "dnsd/watch");
+    self->watch(stop);
+  });
   for (size_t i = 0; i < s->udp_workers_.size(); ++i) {
     UdpWorker* w = s->udp_workers_[i].get();
     std::string name = "dnsd/udp" + std::to_string(i);
@@ -375,7 +383,67 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
   return s;
 }
 
+namespace {
+constexpr auto kWatchEvery = std::chrono::seconds(2);
+// Pushed edge states older than this are stale: kept (last known wins), and logged once.
+constexpr auto kStateStaleAfter = std::chrono::seconds(30);
+
+struct FileStamp {
+  bool exists = false;
+  std::filesystem::file_time_type mtime{};
+  uintmax_t size = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp_of(const std::filesystem::path& path) {
+  std::error_code ec;
+  FileStamp s;
+  s.mtime = std::filesystem::last_write_time(path, ec);
+  if (ec) return s;
+  s.size = std::filesystem::file_size(path, ec);
+  s.exists = !ec;
+  return s;
+}
+}  // namespace
+
+void Server::watch(const std::stop_token& stop) {
+  std::mutex wait_mutex;
+  std::condition_variable_any wake;
+  FileStamp failed;  // a file whose load failed: tried again only once it changes again
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(wait_mutex);
+      wake.wait_for(lock, stop, kWatchEvery, [] { return false; });
+    }
+    if (stop.stop_requested()) break;
+    auto snapshot = snapshots_.get();
+    if (snapshot->steering && snapshot->steering->geo) {
+      const ServedSteering& st = *snapshot->steering;
+      const auto& path = st.geo->path();
+      FileStamp now = stamp_of(path);
+      FileStamp loaded{true, st.geo_mtime, st.geo_size};
+      if (now.exists && now != loaded && now != failed) {
+        log::info("geoip.changed", {{"path", path.string()}});
+        auto reloaded = reload();  // logs snapshot.published or reload.failed
+        failed = reloaded ? FileStamp{} : now;
+      }
+    }
+    std::lock_guard lock(steer_mutex_);
+    bool stale =
+        !pushed_.empty() && std::chrono::steady_clock::now() - last_push_ > kStateStaleAfter;
+    if (stale && !stale_logged_) {
+      log::warn("edge_state.stale",
+                {{"age_s", int64_t(std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::steady_clock::now() - last_push_)
+                                       .count())},
+                 {"policy", "keep last known"}});
+    }
+    stale_logged_ = stale;
+  }
+}
+
 Server::~Server() {
+  watcher_ = {};  // stops and joins the watcher before anything it reads goes
   for (auto& t : udp_threads_) t.request_stop();
   udp_threads_.clear();  // joins
   control_.reset();

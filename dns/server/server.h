@@ -94,6 +94,12 @@ class Server {
   std::mutex steer_mutex_;  // guards pushed_ and overrides_, and orders publishing states_
   std::map<std::string, EdgeReport, std::less<>> pushed_;  // last pushed state per edge
   std::vector<store::EdgeOverride> overrides_;             // from the loaded config version
+  std::chrono::steady_clock::time_point last_push_{};      // guarded by steer_mutex_
+  bool stale_logged_ = false;                              // guarded by steer_mutex_
+  // Watches the MaxMind DB file (a new one is loaded without a config change) and the age of
+  // the pushed edge states. Declared last: stopped first.
+  std::jthread watcher_;
+  void watch(const std::stop_token& stop);
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

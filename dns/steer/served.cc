@@ -68,6 +68,9 @@ Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerC
   }
   GeoNetworks networks;
   if (!config.geoip_path.empty() && !config.names.empty()) {
+    std::error_code ec;
+    served->geo_mtime = std::filesystem::last_write_time(config.geoip_path, ec);
+    served->geo_size = ec ? 0 : std::filesystem::file_size(config.geoip_path, ec);
     auto db = GeoDb::open(config.geoip_path);
     if (!db) return db.error();
     auto walked = db->networks();

@@ -6,6 +6,7 @@
 // load) change far more often than the config and live apart, in SteeringStates.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct ServedSteering {
   // For explain: the MaxMind DB the set was compiled from (null without one) and the latency map.
   std::shared_ptr<const GeoDb> geo;
   LatencyMap latency;
+  // The MaxMind DB file as it was when read (taken before opening it), so that a newer file
+  // is noticed: cdn-dnsd reloads when it changes.
+  std::filesystem::file_time_type geo_mtime{};
+  uintmax_t geo_size = 0;
 
   // The steered name's index, or -1 (a handful of names: a linear scan of hashes).
   int find(const NameView& name) const noexcept;

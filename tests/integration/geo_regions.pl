@@ -1,12 +1,15 @@
 #!/usr/bin/perl
-# tests/integration/geo_regions.pl OUT.mmdb: a GeoIP2-City-like MaxMind DB with three regions,
-# for the steering integration test (test_steering.py keeps the same table).
+# tests/integration/geo_regions.pl [--swap] OUT.mmdb: a GeoIP2-City-like MaxMind DB with three
+# regions, for the steering integration test (test_steering.py keeps the same table). --swap
+# places 10.1.0.0/16 in Tokyo and 10.3.0.0/16 in Frankfurt (a changed DB for the reload test).
 #   10.1.0.0/16  Frankfurt   10.2.0.0/16  New York   10.3.0.0/16  Tokyo   2001:db8:1::/48 Frankfurt
 use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;
 
-my $out = shift @ARGV or die "usage: $0 OUT.mmdb\n";
+my $swap = @ARGV && $ARGV[0] eq '--swap';
+shift @ARGV if $swap;
+my $out = shift @ARGV or die "usage: $0 [--swap] OUT.mmdb\n";
 my %types = (continent => 'map', code => 'utf8_string', country => 'map', iso_code => 'utf8_string',
              location => 'map', latitude => 'double', longitude => 'double');
 my $tree = MaxMind::DB::Writer::Tree->new(
@@ -19,6 +22,9 @@ my @regions = (
     ['10.3.0.0/16', 'AS', 'JP', 35.68, 139.69],
     ['2001:db8:1::/48', 'EU', 'DE', 50.11, 8.68],
 );
+if ($swap) {
+    @regions[0, 2] = ([$regions[0][0], @{ $regions[2] }[1 .. 4]], [$regions[2][0], @{ $regions[0] }[1 .. 4]]);
+}
 for my $r (@regions) {
     my ($net, $continent, $country, $lat, $lon) = @$r;
     $net = "::$net" if $net =~ /^\d+\./;

@@ -69,7 +69,11 @@ class Steering(unittest.TestCase):
                      "--ipv6", v6)
         self.ctl("pool", "add", "www", "--edges", "fra,nyc,tyo", "--answers", "1", "--ttl", "20")
         self.ctl("steer", "add", "www.cdn.test", "--pool", "www")
-        self.ctl("geoip", "set", self.mmdb)
+        # Each test has its own copy: one of them replaces it.
+        self.mmdb_copy = self.dir.join("regions.mmdb")
+        with open(self.mmdb, "rb") as src, open(self.mmdb_copy, "wb") as dst:
+            dst.write(src.read())
+        self.ctl("geoip", "set", self.mmdb_copy)
 
     def tearDown(self):
         self.dir.cleanup()
@@ -127,6 +131,21 @@ class Steering(unittest.TestCase):
         lookup = json.loads(self.ctl("geoip", "lookup", "10.2.3.4", "--json"))
         self.assertEqual(lookup["country"], "US")
         self.assertEqual(lookup["network"], "10.2.0.0/16")
+
+    def test_a_new_maxmind_db_on_disk_is_loaded_without_a_config_change(self):
+        with self.dnsd() as dnsd:
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            swapped = self.dir.join("swapped.mmdb")
+            subprocess.run(["perl", os.path.join(dnstest.SOURCE_DIR, "tests", "integration",
+                                                 "geo_regions.pl"), "--swap", swapped],
+                           check=True, timeout=60)
+            # Replace the file the database names, atomically, as an update job would.
+            os.replace(swapped, self.mmdb_copy)
+            dnsd.wait_for_line(r"event=geoip\.changed", timeout=15, what="the DB change seen")
+            dnsd.wait_for_line(r"event=snapshot\.published", timeout=15,
+                               start=len(dnsd.lines()) - 1, what="the reload after it")
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.3"])  # now Tokyo
+            self.assertEqual(self.answers(self.ask("10.3.7.0/24")), ["192.0.2.1"])
 
     def test_an_edge_marked_down_moves_its_clients_and_back(self):
         with self.dnsd():
