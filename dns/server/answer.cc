@@ -11,8 +11,8 @@
 
 #include <algorithm>
 
-#include "dns/steer/served.h"
 #include "dns/steer/ecs.h"
+#include "dns/steer/served.h"
 #include "dns/wire/query.h"
 #include "dns/wire/wire.h"
 #include "dns/zone/lookup.h"
@@ -290,6 +290,7 @@ bool answer_steered(ResponseBuilder& b, const ServedSteering& steering, int name
     uint16_t count = v4 ? r.a_count : r.aaaa_count;
     if (count == 0) continue;
     if (!b.put_records(cur, v4 ? r.a : r.aaaa, count, s.an)) return false;
+    steering.count_answer(sel.pool, e);
   }
   return true;
 }

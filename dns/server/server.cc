@@ -510,6 +510,20 @@ std::string Server::metrics_text() const {
                            std::string("reason=\"") + kReasons[i] + "\"",
                            sum([i](QueryCounters & c) -> auto& { return c.steered_by_reason[i]; }));
   }
+  metrics::append_header(out, "cdn_dns_steered_edge_answers_total", "counter",
+                         "Steered answers per pool and edge (since the config version loaded).");
+  if (auto snap = snapshots_.get(); snap->steering) {
+    const ServedSteering& st = *snap->steering;
+    for (size_t p = 0; p < st.set.pools.size(); ++p) {
+      const auto& pool = st.set.pools[p];
+      for (size_t e = 0; e < pool.edges.size(); ++e) {
+        metrics::append_sample(
+            out, "cdn_dns_steered_edge_answers_total",
+            "pool=\"" + pool.name + "\",edge=\"" + st.set.edges[pool.edges[e]].name + "\"",
+            st.answers(uint16_t(p), uint16_t(e)));
+      }
+    }
+  }
   metrics::append_header(out, "cdn_dns_ecs_queries_total", "counter",
                          "Queries with an EDNS Client Subnet option.");
   metrics::append_sample(out, "cdn_dns_ecs_queries_total", "",

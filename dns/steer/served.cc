@@ -26,6 +26,33 @@ void append_rr(std::vector<uint8_t>& out, uint16_t type, uint32_t ttl, const Add
 
 }  // namespace
 
+void ServedSteering::init_counters() {
+  size_t slots = 0;
+  pool_slot_.clear();
+  for (const auto& pool : set.pools) {
+    pool_slot_.push_back(uint32_t(slots));
+    slots += pool.edges.size();
+  }
+  stripe_stride_ = (slots + 7) / 8 * 8;  // 8 counters = 64 bytes
+  counters_ =
+      std::make_unique<std::atomic<uint64_t>[]>(std::max<size_t>(1, stripe_stride_ * kStripes));
+}
+
+void ServedSteering::count_answer(uint16_t pool, uint16_t pool_edge) const noexcept {
+  static std::atomic<unsigned> next_stripe{0};
+  thread_local const unsigned stripe = next_stripe.fetch_add(1) % kStripes;
+  counters_[stripe * stripe_stride_ + pool_slot_[pool] + pool_edge].fetch_add(
+      1, std::memory_order_relaxed);
+}
+
+uint64_t ServedSteering::answers(uint16_t pool, uint16_t pool_edge) const noexcept {
+  uint64_t total = 0;
+  for (size_t s = 0; s < kStripes; ++s)
+    total += counters_[s * stripe_stride_ + pool_slot_[pool] + pool_edge].load(
+        std::memory_order_relaxed);
+  return total;
+}
+
 int ServedSteering::find(const NameView& name) const noexcept {
   for (size_t i = 0; i < names.size(); ++i) {
     if (name_hashes[i] == name.hashes[0] && names[i].size() == name.len &&
@@ -120,6 +147,7 @@ Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerC
     }
     served->records.push_back(std::move(per_edge));
   }
+  served->init_counters();
   return std::shared_ptr<const ServedSteering>(std::move(served));
 }
 

@@ -5,6 +5,7 @@
 // is a prefix lookup, a walk over a short ranking and byte copies. Edge states (up/down/drain,
 // load) change far more often than the config and live apart, in SteeringStates.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -41,6 +42,21 @@ struct ServedSteering {
 
   // The steered name's index, or -1 (a handful of names: a linear scan of hashes).
   int find(const NameView& name) const noexcept;
+
+  // Answers per pool and edge, counted by the workers while this version serves (a reload
+  // starts new counters: Prometheus reads that as a counter reset). Each thread counts in its
+  // own stripe, so workers do not share cache lines.
+  void count_answer(uint16_t pool, uint16_t pool_edge) const noexcept;
+  uint64_t answers(uint16_t pool, uint16_t pool_edge) const noexcept;
+  void init_counters();  // once, after `set` is final
+
+ private:
+  static constexpr size_t kStripes = 8;
+  std::vector<uint32_t> pool_slot_;  // first counter of each pool
+  size_t stripe_stride_ = 0;         // counters per stripe, rounded up to a cache line
+  std::unique_ptr<std::atomic<uint64_t>[]> counters_;
+
+ public:
 };
 
 // Compiles the steering tables; reads the MaxMind DB named by the config. Errors name the part.

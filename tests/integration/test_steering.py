@@ -12,6 +12,7 @@ import random
 import socket
 import subprocess
 import unittest
+import urllib.request
 
 import dnstest
 
@@ -101,7 +102,7 @@ class Steering(unittest.TestCase):
         return sorted(rr[4] for rr in r.answer)
 
     def test_each_region_gets_its_nearest_edge_with_the_region_as_scope(self):
-        with self.dnsd():
+        with self.dnsd() as dnsd:
             for subnet, edge in REGIONS:
                 r = self.ask(subnet)
                 self.assertEqual(self.answers(r), [edge], subnet)
@@ -112,6 +113,20 @@ class Steering(unittest.TestCase):
             # A source prefix shorter than the region: the scope never exceeds it.
             r = self.ask("10.1.0.0/12")
             self.assertLessEqual(r.edns["ecs"]["scope"], 12)
+            fields = dnstest.parse_event_line(dnsd.ready_line)
+            host, port = dnstest.parse_hostport(fields["metrics"])
+            with urllib.request.urlopen("http://%s:%d/metrics" % (host, port), timeout=10) as m:
+                text = m.read().decode()
+            counts = {}
+            for line in text.splitlines():
+                if line.startswith("cdn_dns_steered_edge_answers_total{"):
+                    labels, value = line.rsplit(" ", 1)
+                    counts[labels.split('edge="')[1].rstrip('"}')] = int(value)
+            # fra: 10.1/24, the AAAA from 2001:db8:1::, and the /12 (a Frankfurt network or
+            # unknown: first in the configured order, fra too); nyc and tyo one each.
+            self.assertEqual(counts, {"fra": 3, "nyc": 1, "tyo": 1}, text)
+            self.assertIn('cdn_dns_steered_answers_total{reason="nearest"}', text)
+            self.assertIn('cdn_dns_ecs_scope_total{scope="16"} 3', text)
 
     def test_cdnctl_explains_offline_and_from_the_daemon_and_looks_up_addresses(self):
         out = json.loads(self.ctl("explain", "www.cdn.test", "--client", "10.3.1.1", "--json"))
