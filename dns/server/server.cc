@@ -71,6 +71,20 @@ Result<Server::Loaded> Server::load() const {
     }
     if (steer->version != db->version)
       return Error(config_.db_path, "the configuration kept changing while being read");
+    {
+      // Pushed RTTs (healthd's measurements) win over the database's for the same pair.
+      std::lock_guard lock(steer_mutex_);
+      for (const auto& pushed : pushed_rtts_) {
+        bool replaced = false;
+        for (auto& l : steer->latency) {
+          if (l.prefix == pushed.prefix && l.edge == pushed.edge) {
+            l.rtt_ms = pushed.rtt_ms;
+            replaced = true;
+          }
+        }
+        if (!replaced) steer->latency.push_back(pushed);
+      }
+    }
     if (!steer->names.empty()) {
       auto built = build_steering(*steer);
       if (!built) return built.error();
@@ -125,6 +139,23 @@ void Server::publish_states(const Snapshot& snapshot) {
     report_edge(*next, set, o.edge, a, load);
   }
   states_.publish(std::move(next));
+}
+
+Result<int64_t> Server::report_rtts(std::vector<store::LatencyEntry> entries) {
+  {
+    std::lock_guard lock(steer_mutex_);
+    for (auto& e : entries) {
+      bool replaced = false;
+      for (auto& old : pushed_rtts_) {
+        if (old.prefix == e.prefix && old.edge == e.edge) {
+          old.rtt_ms = e.rtt_ms;
+          replaced = true;
+        }
+      }
+      if (!replaced) pushed_rtts_.push_back(std::move(e));
+    }
+  }
+  return reload();
 }
 
 Result<size_t> Server::report_edges(const std::vector<EdgeReport>& reports) {
@@ -322,10 +353,31 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
           }
           reports.push_back(std::move(r));
         }
+        // Optional measured RTTs: "rtt": [{"prefix":"10.1.0.0/16","edge":"fra","ms":12.5}]
+        std::vector<store::LatencyEntry> rtts;
+        if (const auto rtt = req.find("rtt"); rtt != req.end()) {
+          if (!rtt->is_array()) return control::error_reply("edge-state: \"rtt\" must be a list");
+          for (const auto& r : *rtt) {
+            if (!r.is_object() || !r.contains("prefix") || !r["prefix"].is_string() ||
+                !r.contains("edge") || !r["edge"].is_string() || !r.contains("ms") ||
+                !r["ms"].is_number() || r["ms"].get<double>() < 0)
+              return control::error_reply(
+                  "edge-state: every rtt entry needs \"prefix\", \"edge\" and \"ms\" >= 0");
+            auto network = parse_network(r["prefix"].get<std::string>());
+            if (!network) return control::error_reply("edge-state: rtt: " + network.error().text());
+            rtts.push_back(
+                {network_text(*network), r["edge"].get<std::string>(), r["ms"].get<double>()});
+          }
+        }
         auto applied = raw->report_edges(reports);
         if (!applied) return control::error_reply(applied.error().text());
         control::Json reply = control::ok_reply();
         reply["applied"] = *applied;
+        if (!rtts.empty()) {
+          auto rebuilt = raw->report_rtts(std::move(rtts));
+          if (!rebuilt) return control::error_reply("edge-state: rtt: " + rebuilt.error().text());
+          reply["version"] = *rebuilt;
+        }
         return reply;
       }
       if (cmd == "explain") {

@@ -69,6 +69,9 @@ class Server {
     double load = 0;
   };
   Result<size_t> report_edges(const std::vector<EdgeReport>& reports);
+  // Measured RTTs pushed with edge states (client prefix -> edge -> ms): they join the
+  // database's latency map, so the rankings are rebuilt (a reload, off the query path).
+  Result<int64_t> report_rtts(std::vector<store::LatencyEntry> entries);
 
  private:
   struct Loaded {
@@ -91,10 +94,11 @@ class Server {
   std::unique_ptr<metrics::Listener> metrics_;
   std::mutex reload_mutex_;  // one reload at a time (SIGHUP and control requests)
   Published<SteeringStates> states_;
-  std::mutex steer_mutex_;  // guards pushed_ and overrides_, and orders publishing states_
+  mutable std::mutex steer_mutex_;  // guards the pushed state below, orders publishing states_
   std::map<std::string, EdgeReport, std::less<>> pushed_;  // last pushed state per edge
   std::vector<store::EdgeOverride> overrides_;             // from the loaded config version
   std::chrono::steady_clock::time_point last_push_{};      // guarded by steer_mutex_
+  std::vector<store::LatencyEntry> pushed_rtts_;           // guarded by steer_mutex_
   bool stale_logged_ = false;                              // guarded by steer_mutex_
   // Watches the MaxMind DB file (a new one is loaded without a config change) and the age of
   // the pushed edge states. Declared last: stopped first.

@@ -162,6 +162,22 @@ class Steering(unittest.TestCase):
             self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.3"])  # now Tokyo
             self.assertEqual(self.answers(self.ask("10.3.7.0/24")), ["192.0.2.1"])
 
+    def test_pushed_rtts_rebuild_the_rankings(self):
+        with self.dnsd():
+            sock = os.path.join(self.run_dir, "dnsd.sock")
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            # Frankfurt's clients measure 200 ms to fra and 1 ms to nyc: 100 km per ms wins.
+            reply = control(sock, {"cmd": "edge-state", "edges": [], "rtt": [
+                {"prefix": "10.1.0.0/16", "edge": "fra", "ms": 200},
+                {"prefix": "10.1.0.0/16", "edge": "nyc", "ms": 1}]})
+            self.assertTrue(reply["ok"], reply)
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.2"])
+            self.assertEqual(self.answers(self.ask("10.3.7.0/24")), ["192.0.2.3"])  # untouched
+            bad = control(sock, {"cmd": "edge-state", "edges": [],
+                                 "rtt": [{"prefix": "10.1.0.1/16", "edge": "fra", "ms": 1}]})
+            self.assertFalse(bad["ok"])
+            self.assertIn("10.1.0.1/16", bad["error"])
+
     def test_an_edge_marked_down_moves_its_clients_and_back(self):
         with self.dnsd():
             sock = os.path.join(self.run_dir, "dnsd.sock")
