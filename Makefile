@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 300
 SMOKE_SECONDS ?= 30
 
-.PHONY: all deps build run test asan tsan fuzz fuzz-build fuzz-smoke bench clean format
+.PHONY: all deps build run test asan tsan fuzz fuzz-build fuzz-smoke bench bird-lab clean format
 
 all: build
 
@@ -51,6 +51,10 @@ fuzz: fuzz-build
 bench: build
 	@packaging/deps.sh bench
 	@tests/bench/run.sh build/release
+
+bird-lab:
+	@packaging/deps.sh lab
+	@tests/bird-lab/run.sh build/release
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i

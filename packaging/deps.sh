@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # packaging/deps.sh: the one list of Debian 12 packages cdn-appliance needs.
 #
-#   packaging/deps.sh [build|test|bench|all]   (default: test)
+#   packaging/deps.sh [build|test|bench|lab|all]   (default: test)
+#
+# `lab` is the BGP lab (make bird-lab, also part of make test): BIRD 2 as the upstream router,
+# ExaBGP in each PoP.
 #
 # Installs only what is missing, quietly; runs `apt-get update` only when something is missing.
-# Daemons pulled in as test peers (knot, nsd, gdnsd) must not start their system services: on a
-# user's machine they would take port 53, so a policy-rc.d refuses every start during the install.
+# Daemons pulled in as test peers (knot, nsd, gdnsd, bird, exabgp) must not start their system
+# services: on a user's machine they would take port 53 (or 179), so a policy-rc.d refuses every
+# start during the install.
 set -euo pipefail
 
 build=(build-essential cmake ninja-build pkg-config
@@ -14,12 +18,13 @@ build=(build-essential cmake ninja-build pkg-config
 test=(knot-dnsutils dnsperf knot clang libclang-rt-14-dev llvm iproute2 procps python3
       libmaxmind-db-writer-perl)
 bench=(nsd gdnsd valgrind util-linux)
+lab=(bird2 exabgp iproute2 knot-dnsutils)
 
 case "${1:-test}" in
   build) want=("${build[@]}") ;;
-  test) want=("${build[@]}" "${test[@]}") ;;
-  bench | all) want=("${build[@]}" "${test[@]}" "${bench[@]}") ;;
-  *) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
+  test | lab) want=("${build[@]}" "${test[@]}" "${lab[@]}") ;;
+  bench | all) want=("${build[@]}" "${test[@]}" "${lab[@]}" "${bench[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|lab|all]" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -44,7 +49,7 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The peers' packaged services stay off; the benchmark and tests run them in the foreground.
-for svc in knot nsd gdnsd; do
+for svc in knot nsd gdnsd bird exabgp; do
   if command -v systemctl >/dev/null && systemctl is-enabled "$svc" >/dev/null 2>&1; then
     $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi
