@@ -16,7 +16,15 @@ SteeringClient steering_client(const ClientSubnet* ecs, const Address& resolver)
   const uint8_t limit = a.family == kIpv4 ? kMaxEcsSourceV4 : kMaxEcsSourceV6;
   std::copy(ecs->address, ecs->address + (a.family == kIpv4 ? 4 : 16), a.bytes.begin());
   c.source_prefix = std::min(ecs->source_prefix, limit);
-  c.address = network_of(a, c.source_prefix).address;
+  // The query's address has no bits beyond its source prefix (parse_query checks RFC 7871 6);
+  // only a longer prefix than we use needs cutting, byte-wise: no 128-bit arithmetic per query.
+  if (ecs->source_prefix > c.source_prefix) {
+    const size_t whole = c.source_prefix / 8;
+    if (c.source_prefix % 8 != 0) a.bytes[whole] &= uint8_t(0xFF << (8 - c.source_prefix % 8));
+    for (size_t i = whole + (c.source_prefix % 8 != 0 ? 1 : 0); i < a.bytes.size(); ++i)
+      a.bytes[i] = 0;
+  }
+  c.address = a;
   return c;
 }
 

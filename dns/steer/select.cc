@@ -128,6 +128,8 @@ Selection select_edges(const SteeringSet& set, uint16_t pool_index, uint32_t ran
       verdict = Verdict::NotNeeded;
     }
     add_candidate(trace, pool_index, edge, uint16_t(rank), s, verdict);
+    // Enough edges: the rest only matters to a trace (explain lists every candidate).
+    if (trace == nullptr && out.count == pool.answers) break;
   }
   if (out.count > 0) {
     out.reason = !out.location_known ? Reason::UnknownLocation
