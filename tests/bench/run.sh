@@ -13,26 +13,35 @@
 #   - RSS (VmRSS of its process tree) after the runs
 # then the ratios of cdn-dnsd to each peer, user-space instructions per query under callgrind,
 # and the load time and RSS of a 1M-record zone. tests/bench/README.md explains how to read it.
+#
+# The geo-ecs case runs each geo server a second time, steering cdn.bench.example over 6 edges
+# (one per region of a MaxMind DB from geo_mmdb.pl) with 100k queries carrying a random ECS /24
+# (geo_ecs.py): cdn-dnsd in appliance mode (a config DB made with cdnctl), gdnsd's plugin_geoip in
+# city auto mode, Knot's mod-geoip keyed on the country (if knot-module-geoip is installed).
+# Before and after load each must give every one of the 300 networks its region's edge
+# (cdn-dnsd also scope /16); one that does not is reported, not benchmarked. NSD and null have no
+# geo; PowerDNS is listed as not run.
 # Every process started here is stopped by PID on exit; every wait has a bound.
 #
 # Environment (defaults in brackets):
-#   SERVERS    servers to run         [cdn-dnsd knot nsd gdnsd null]   null = loopback ceiling
-#   CASES      cases                  [static nxdomain]
+#   SERVERS    servers to run         [cdn-dnsd knot nsd gdnsd powerdns null]   null = loopback ceiling
+#   CASES      cases                  [static nxdomain geo-ecs]
 #   ROUNDS     qblast rounds per case [3]      DUR   seconds per round and for dnsperf [10]
 #   W          work dir, rewritten    [/tmp/cdn-bench]
 #   QUICK=1    smoke run: 1 round x 3 s, no callgrind
 #   CALLGRIND  0 skips instructions per query [1]    CG_QUERIES [20000] at CG_QPS [2000]
 #   BIG        0 skips the 1M-record zone     [1]    BIG_KNOT   0 skips Knot for it [1]
-#   PORT_BASE  first of 5 ports       [5460]   SERVER_CPU [0]   CLIENT_CPU [1]
+#   PORT_BASE  first of 6 ports       [5460]   SERVER_CPU [0]   CLIENT_CPU [1]
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build/release}
 [[ $build = /* ]] || build=$root/$build
 dnsd=$build/dns/cdn-dnsd
+cdnctl=$build/cli/cdnctl
 
-SERVERS=${SERVERS:-cdn-dnsd knot nsd gdnsd null}
-CASES=${CASES:-static nxdomain}
+SERVERS=${SERVERS:-cdn-dnsd knot nsd gdnsd powerdns null}
+CASES=${CASES:-static nxdomain geo-ecs}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-10}
 W=${W:-/tmp/cdn-bench}
@@ -56,6 +65,9 @@ readonly ZONE=bench.example
 readonly KNOWN=h04242 KNOWN_IP=198.18.16.146 MISSING=x000000001
 readonly BIG_KNOWN=b0424242 BIG_KNOWN_IP=10.6.121.50
 readonly OUTSTANDING=1000 SOCKETS=8 LAT_QPS=20000
+readonly GEO_NAME=cdn.$ZONE GEO_QUERIES=100000 GEO_SEED=42 GEO_CHECK_SEED=11 GEO_SCOPE=16
+geo=0          # 1 while a server runs with its geo-ecs configuration
+geo_data=""    # why the geo-ecs data could not be made, if so
 hz=$(getconf CLK_TCK)
 report=$W/report.txt
 
@@ -122,6 +134,7 @@ port_of() {
   case $1 in
     cdn-dnsd) echo $((PORT_BASE + 0)) ;; knot) echo $((PORT_BASE + 1)) ;;
     nsd) echo $((PORT_BASE + 2)) ;; gdnsd) echo $((PORT_BASE + 3)) ;; null) echo $((PORT_BASE + 4)) ;;
+    powerdns) echo $((PORT_BASE + 5)) ;;
   esac
 }
 
@@ -130,8 +143,12 @@ binary_of() {
     cdn-dnsd) echo "$dnsd" ;; knot) command -v knotd || echo /usr/sbin/knotd ;;
     nsd) command -v nsd || echo /usr/sbin/nsd ;; gdnsd) command -v gdnsd || echo /usr/sbin/gdnsd ;;
     null) echo "$W/bin/nullecho" ;;
+    powerdns) command -v pdns_server || echo /usr/sbin/pdns_server ;;
   esac
 }
+
+has_case() { [[ " $CASES " = *" $1 "* ]]; }
+plain_cases() { local c; for c in $CASES; do [ "$c" = geo-ecs ] || printf '%s ' "$c"; done; }
 
 # ---------------------------------------------------------------------------- data
 # Fixed seeds: the same files on every run. A records h00000..h09999 -> 198.18.(i/256).(i%256).
@@ -179,6 +196,67 @@ prepare() {
     done
     gen_nx_queries "$W/data/nx-lat.txt" 0 "$((DUR * LAT_QPS + LAT_QPS))" 104729
   fi
+  if has_case geo-ecs; then gen_geo_data; fi
+}
+
+# geo-ecs data under $W/data/geo: bench.mmdb, regions.tsv, nets.tsv (geo_mmdb.pl) and ecs.bin,
+# GEO_QUERIES queries for GEO_NAME with a random ECS /24 in dnsperf's -B format (geo_ecs.py).
+gen_geo_data() {
+  local d=$W/data/geo err
+  mkdir -p "$d"
+  if ! command -v python3 >/dev/null; then
+    geo_data="python3 not found"
+  elif ! err=$(timeout 120 perl "$root/tests/bench/geo_mmdb.pl" "$d" 2>&1); then
+    geo_data="geo_mmdb.pl failed (libmaxmind-db-writer-perl: packaging/deps.sh test): $(printf '%s' "$err" | head -c 200)"
+  elif ! err=$(timeout 120 python3 "$root/tests/bench/geo_ecs.py" queries "$d/ecs.bin" "$d/nets.tsv" \
+    "$GEO_QUERIES" "$GEO_SEED" 2>&1); then
+    geo_data="geo_ecs.py queries failed: $(printf '%s' "$err" | head -c 200)"
+  fi
+  if [ -n "$geo_data" ]; then echo "bench: geo-ecs: $geo_data" >&2; fi
+}
+
+# geo_zone FILE LINE: the bench zone plus the steered name's line (Knot's fallback A, gdnsd's DYNA).
+geo_zone() { { cat "$W/data/bench.zone"; printf '%s\n' "$2"; } >"$1"; }
+
+# Where a geo server's setup differs, the regions come from regions.tsv:
+# index name country continent lat lon edge-address.
+regions_awk() { awk -F'\t' "$@" "$W/data/geo/regions.tsv"; }
+
+# The cdn-dnsd config DB of the geo-ecs case, made with cdnctl as an operator would.
+make_dnsd_db() {  # DIR PORT -> 1 with the failing command on stdout
+  local dir=$1 port=$2 db=$1/config.db edges="" name lat lon ip
+  local -a ctl=("$cdnctl" --db "$db" --run-dir "$dir/run")
+  run_ctl() { timeout 60 "${ctl[@]}" "$@" >>"$dir/cdnctl.log" 2>&1 || { echo "cdnctl $* failed (see $dir/cdnctl.log)"; return 1; }; }
+  run_ctl init || return 1
+  run_ctl zone import "$ZONE" "$W/data/bench.zone" || return 1
+  run_ctl set dns.listen "127.0.0.1:$port" || return 1
+  run_ctl geoip set "$W/data/geo/bench.mmdb" || return 1
+  while IFS=$'\t' read -r _ name _ _ lat lon ip; do
+    run_ctl edge add "$name" --lat "$lat" --lon "$lon" --ipv4 "$ip" || return 1
+    edges+=${edges:+,}$name
+  done <"$W/data/geo/regions.tsv"
+  run_ctl pool add bench --edges "$edges" --answers 1 || return 1
+  run_ctl steer add "$GEO_NAME" --pool bench || return 1
+}
+
+# geo_unsupported SERVER: why SERVER cannot run the geo-ecs case (nothing if it can).
+geo_unsupported() {
+  [ -n "$geo_data" ] && { echo "no data: $geo_data"; return; }
+  case $1 in
+    cdn-dnsd)
+      local help
+      help=$(timeout 10 "$cdnctl" --help 2>/dev/null || true)
+      if [ ! -x "$cdnctl" ]; then echo "$cdnctl not found"
+      elif ! grep -qw steer <<<"$help"; then
+        echo "$cdnctl has no steer command (a build older than steering: rebuild $build)"
+      fi ;;
+    knot)
+      dpkg-query -W -f='${Status}' knot-module-geoip 2>/dev/null | grep -q 'ok installed' ||
+        echo "knot-module-geoip is not installed (apt-get install knot-module-geoip)" ;;
+    gdnsd) ;;
+    powerdns) echo "no PowerDNS setup in this bench" ;;
+    *) echo "no geo support" ;;
+  esac
 }
 
 # ---------------------------------------------------------------------------- servers
@@ -188,6 +266,7 @@ write_config() {
   port=$(port_of "$s")
   rm -rf "$dir"
   mkdir -p "$dir"
+  if [ "$geo" = 1 ]; then write_geo_config "$s" "$dir" "$port"; return; fi
   case $s in
     knot)
       mkdir -p "$dir/db"
@@ -259,11 +338,104 @@ EOF
   esac
 }
 
+# write_geo_config SERVER DIR PORT: the geo-ecs setup; prints why and returns 1 if it fails.
+write_geo_config() {
+  local s=$1 dir=$2 port=$3
+  case $s in
+    cdn-dnsd)
+      mkdir -p "$dir/run"
+      make_dnsd_db "$dir" "$port" ;;
+    knot)
+      mkdir -p "$dir/db"
+      cp "$W/data/geo/bench.mmdb" "$dir/"
+      geo_zone "$dir/bench-geo.zone" "cdn 60 IN A 192.0.2.1"
+      regions_awk -v name="$GEO_NAME" 'NR == 1 { print name ":" } { printf "  - geo: \"%s\"\n    A: %s\n", $3, $7 }' \
+        >"$dir/geo.conf" || { echo "could not read $W/data/geo/regions.tsv"; return 1; }
+      cat >"$dir/knot.conf" <<EOF
+server:
+    rundir: "$dir"
+    pidfile: "$dir/knot.pid"
+    listen: 127.0.0.1@$port
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+    edns-client-subnet: on
+control:
+    listen: "$dir/knot.sock"
+database:
+    storage: "$dir/db"
+log:
+  - target: stderr
+    any: info
+mod-geoip:
+  - id: bench
+    config-file: "$dir/geo.conf"
+    ttl: 60
+    mode: geodb
+    geodb-file: "$dir/bench.mmdb"
+    geodb-key: [ country/iso_code ]
+template:
+  - id: default
+    storage: "$dir"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: $ZONE
+    file: "$dir/bench-geo.zone"
+    module: mod-geoip/bench
+EOF
+      ;;
+    gdnsd)
+      mkdir -p "$dir/zones" "$dir/run" "$dir/state" "$dir/geoip"
+      cp "$W/data/geo/bench.mmdb" "$dir/geoip/"
+      geo_zone "$dir/zones/$ZONE" "cdn 60 DYNA geoip!cdn"
+      cat >"$dir/config" <<EOF
+options => {
+  listen => [ 127.0.0.1:$port ]
+  udp_threads => 1
+  tcp_threads => 1
+  run_dir => "$dir/run"
+  state_dir => "$dir/state"
+}
+plugins => {
+  geoip => {
+    maps => {
+      bench => {
+        geoip2_db => bench.mmdb
+        datacenters => [ $(regions_awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $2 }') ]
+        auto_dc_coords => {
+$(regions_awk '{ printf "          %s => [ %s, %s ]\n", $2, $5, $6 }')
+        }
+        auto_dc_limit => 1
+      }
+    }
+    resources => {
+      cdn => {
+        map => bench
+        dcmap => {
+$(regions_awk '{ printf "          %s => %s\n", $2, $7 }')
+        }
+      }
+    }
+  }
+}
+EOF
+      ;;
+  esac
+}
+
 server_cmd() {  # SERVER ZONEFILE -> argv in the array `cmd`
   local s=$1 port
   port=$(port_of "$s")
   case $s in
-    cdn-dnsd) cmd=("$dnsd" --listen "127.0.0.1:$port" --zone "$ZONE=$2" --threads 1 --foreground) ;;
+    cdn-dnsd)
+      if [ "$geo" = 1 ]; then
+        cmd=("$dnsd" --db "$W/cdn-dnsd/config.db" --control "$W/cdn-dnsd/run/dnsd.sock"
+          --metrics 127.0.0.1:0 --threads 1 --foreground)
+      else
+        cmd=("$dnsd" --listen "127.0.0.1:$port" --zone "$ZONE=$2" --threads 1 --foreground)
+      fi ;;
     knot) cmd=("$(binary_of knot)" -c "$W/knot/knot.conf") ;;
     nsd) cmd=("$(binary_of nsd)" -d -c "$W/nsd/nsd.conf") ;;
     gdnsd) cmd=("$(binary_of gdnsd)" -c "$W/gdnsd" start) ;;
@@ -282,7 +454,11 @@ start_server() {
     start_error="port $port is already in use"
     return 1
   fi
-  write_config "$s" "$zonefile"
+  if ! start_error=$(write_config "$s" "$zonefile"); then
+    start_error=${start_error:-could not write its configuration}
+    return 1
+  fi
+  start_error=""
   server_cmd "$s" "$zonefile"
   taskset -c "$SERVER_CPU" "$@" "${cmd[@]}" >"$log" 2>&1 &
   spid=$!
@@ -321,6 +497,15 @@ check_answers() {  # SERVER: prints the reason and returns 1 on a wrong answer
   [ "${got%% *}" = NXDOMAIN ] || { echo "$MISSING A -> $got, want NXDOMAIN"; return 1; }
 }
 
+# check_geo SERVER: one random ECS /24 in each of the 300 networks plus one query without ECS
+# must each get their region's edge; cdn-dnsd must also answer scope /16. Prints the summary.
+check_geo() {
+  local s=$1 scope=()
+  [ "$s" = cdn-dnsd ] && scope=(--scope "$GEO_SCOPE")
+  timeout 120 python3 "$root/tests/bench/geo_ecs.py" check "$(port_of "$s")" "$W/data/geo/nets.tsv" \
+    "$W/data/geo/regions.tsv" "$GEO_CHECK_SEED" "${scope[@]}" 2>&1
+}
+
 # ---------------------------------------------------------------------------- load
 field() { awk -v k="$1" 'index($0, k) == 1 { sub(/^[^:]*: */, ""); print $1; exit }' "$2"; }
 rcode_count() { awk -v k="$1" '/Response codes:/ { for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1) + 0; exit } }' "$2"; }
@@ -329,7 +514,7 @@ median() {  # of the numeric lines on stdin; "-" if none
 }
 fmt() { awk -v x="$1" -v f="$2" 'BEGIN { if (x == "" || x == "-") print "-"; else printf f, x }'; }
 
-declare -A status qps avg p99 lost okpct lat cpu rss rss0 other rsize
+declare -A status gstatus qps avg p99 lost okpct lat cpu rss rss0 other rsize
 
 qblast() {  # PORT FILE SECONDS [qblast options...] (bounded by -l, the loss timeout and `timeout`)
   local port=$1 file=$2 secs=$3
@@ -340,18 +525,20 @@ qblast() {  # PORT FILE SECONDS [qblast options...] (bounded by -l, the loss tim
 
 bench_case() {  # SERVER CASE
   local s=$1 c=$2 port key=$1/$2 r out file want t0 t1 b0 b1 w0 w1 ticks=0 done_total=0 ok_total=0
-  local -a q_r=() a_r=() p_r=() l_r=()
+  local -a q_r=() a_r=() p_r=() l_r=() bin=()
+  [ "$c" = geo-ecs ] && bin=(-B)
   port=$(port_of "$s")
   want=NOERROR
   [ "$c" = nxdomain ] && want=NXDOMAIN
   for ((r = 1; r <= ROUNDS; r++)); do
     file=$W/data/static.txt
     [ "$c" = nxdomain ] && file=$W/data/nx-r$r.txt
+    [ "$c" = geo-ecs ] && file=$W/data/geo/ecs.bin
     out=$W/results/$s-$c-r$r.txt
     t0=$(cpu_ticks "$spid")
     b0=$(busy_ticks)
     w0=$(date +%s.%N)
-    qblast "$port" "$file" "$DUR" -q "$OUTSTANDING" -c "$SOCKETS" >"$out" 2>&1 || true
+    qblast "$port" "$file" "$DUR" -q "$OUTSTANDING" -c "$SOCKETS" "${bin[@]}" >"$out" 2>&1 || true
     w1=$(date +%s.%N)
     b1=$(busy_ticks)
     t1=$(cpu_ticks "$spid")
@@ -387,14 +574,84 @@ bench_case() {  # SERVER CASE
   if command -v dnsperf >/dev/null; then
     file=$W/data/static.txt
     [ "$c" = nxdomain ] && file=$W/data/nx-lat.txt
+    [ "$c" = geo-ecs ] && file=$W/data/geo/ecs.bin
     out=$W/results/$s-$c-dnsperf.txt
     timeout --foreground -k 5 $((DUR + 30)) taskset -c "$CLIENT_CPU" dnsperf -s 127.0.0.1 -p "$port" \
-      -d "$file" -l "$DUR" -Q "$LAT_QPS" -c 4 >"$out" 2>&1 || true
+      -d "$file" "${bin[@]}" -l "$DUR" -Q "$LAT_QPS" -c 4 >"$out" 2>&1 || true
     lat[$key]=$(field "  Average Latency (s):" "$out")
   fi
 }
 
 bench_server() {  # SERVER
+  local s=$1
+  if [ "$s" = powerdns ]; then
+    if dpkg-query -W -f='${Status}' pdns-server pdns-backend-geoip 2>/dev/null | grep -c 'ok installed' | grep -qx 2; then
+      status[$s]="not run: installed, but this bench has no PowerDNS setup"
+    else
+      status[$s]="not installed (needs pdns-server and pdns-backend-geoip)"
+    fi
+    say "$s: ${status[$s]}"
+    return
+  fi
+  if [ -n "$(plain_cases)" ]; then bench_plain "$s"; fi
+  if has_case geo-ecs; then bench_geo "$s"; fi
+}
+
+# The geo-ecs case: the server restarted with its geo configuration (write_geo_config).
+bench_geo() {  # SERVER
+  local s=$1 bin log why key=$1/geo-ecs
+  case $s in nsd | null) gstatus[$s]="not run: no geo support"; return ;; esac
+  bin=$(binary_of "$s")
+  if [ ! -x "$bin" ]; then
+    gstatus[$s]="not run: $bin not found"
+  else
+    why=$(geo_unsupported "$s" || true)
+    [ -z "$why" ] || gstatus[$s]="not run: $why"
+  fi
+  if [ -n "${gstatus[$s]:-}" ]; then say "$s geo-ecs: ${gstatus[$s]}"; return; fi
+  log=$W/results/$s-geo-server.log
+  geo=1
+  if ! start_server "$s" "$W/data/bench.zone" "$log"; then
+    geo=0
+    gstatus[$s]="not run: $start_error"
+    say "$s geo-ecs: ${gstatus[$s]}"
+    return
+  fi
+  geo=0
+  if ! wait_ready "$s" "$log" 30; then
+    gstatus[$s]="not run: did not answer within 30 s (see $log)"
+  elif ! why=$(check_answers "$s"); then
+    gstatus[$s]="FAILED the answer check, not benchmarked: $why"
+  elif ! why=$(check_geo "$s"); then
+    gstatus[$s]="FAILED the geo check, not benchmarked: $why"
+  fi
+  if [ -n "${gstatus[$s]:-}" ]; then
+    say "$s geo-ecs: ${gstatus[$s]}"
+    stop_pid "$spid"
+    return
+  fi
+  say "  $s geo-ecs check before load: $why"
+  sleep 1
+  rss0[$key]=$(rss_kb "$spid")
+  gstatus[$s]=ok
+  bench_case "$s" geo-ecs
+  if ! alive "$spid"; then
+    gstatus[$s]="DIED during the geo-ecs case (see $log)"
+    say "$s geo-ecs: ${gstatus[$s]}"
+    stop_pid "$spid"
+    return
+  fi
+  rss[$key]=$(rss_kb "$spid")
+  if ! why=$(check_geo "$s"); then
+    gstatus[$s]="answers WRONG after load: $why"
+    say "$s geo-ecs: ${gstatus[$s]}"
+  else
+    say "  $s geo-ecs check after load: $why"
+  fi
+  stop_pid "$spid"
+}
+
+bench_plain() {  # SERVER: the cases other than geo-ecs, on the static configuration
   local s=$1 bin log why c
   bin=$(binary_of "$s")
   if [ ! -x "$bin" ]; then
@@ -423,7 +680,7 @@ bench_server() {  # SERVER
   sleep 1  # RSS once it has settled after answering, as the baseline notes measured it
   rss0[$s]=$(rss_kb "$spid")
   status[$s]=ok
-  for c in $CASES; do
+  for c in $(plain_cases); do
     [ "$s" = null ] && [ "$c" != static ] && continue  # the echo has no NXDOMAIN
     bench_case "$s" "$c"
     if ! alive "$spid"; then
@@ -450,22 +707,26 @@ print_table() {
   say ""
   say "== Results: 1 server core (cpu $SERVER_CPU), load on cpu $CLIENT_CPU; qblast median of $ROUNDS x $DUR s, $OUTSTANDING outstanding =="
   say "$(printf '%-9s %-8s %9s %7s %7s %6s %7s %7s %9s %10s %8s' server case qps avg_ms p99_ms lost% rcode% resp_B lat@20k cpu_s/100k rss_MB)"
+  local rows note
   for s in $SERVERS; do
-    if [ "${status[$s]:-}" != ok ] && [ -z "${qps[$s/static]:-}${qps[$s/nxdomain]:-}" ]; then
-      say "$(printf '%-9s %s' "$s" "${status[$s]:-not run}")"
-      continue
-    fi
+    rows=0
     for c in $CASES; do
       key=$s/$c
       [ -n "${qps[$key]:-}" ] || continue
       say "$(printf '%-9s %-8s %9s %7s %7s %6s %7s %7s %9s %10s %8s' "$s" "$c" "$(fmt "${qps[$key]}" %.0f)" \
         "$(ms "${avg[$key]}")" "$(ms "${p99[$key]}")" "$(fmt "${lost[$key]}" %.2f)" \
         "$(fmt "${okpct[$key]}" %.1f)" "${rsize[$key]:--}" "$(ms "${lat[$key]}")" "$(fmt "${cpu[$key]}" %.3f)" \
-        "$(fmt "${rss[$s]}" %d | awk '{ if ($1 == "-") print "-"; else printf "%.1f", $1 / 1024 }')")"
+        "$(fmt "${rss[$key]:-${rss[$s]:-}}" %d | awk '{ if ($1 == "-") print "-"; else printf "%.1f", $1 / 1024 }')")"
+      rows=$((rows + 1))
     done
-    if [ "${status[$s]}" != ok ]; then say "          ^ ${status[$s]}"; fi
+    for note in "${status[$s]:-}" "${gstatus[$s]:+geo-ecs: ${gstatus[$s]}}"; do
+      [ -n "$note" ] && [ "$note" != ok ] && [ "$note" != "geo-ecs: ok" ] || continue
+      if [ "$rows" -eq 0 ]; then say "$(printf '%-9s %s' "$s" "$note")"; else say "          ^ $note"; fi
+      rows=$((rows + 1))
+    done
+    if [ "$rows" -eq 0 ]; then say "$(printf '%-9s %s' "$s" "not run")"; fi
   done
-  say "rcode% = answers with the expected rcode (NOERROR / NXDOMAIN); resp_B = average answer size;" \
+  say "rcode% = answers with the expected rcode (NOERROR / NXDOMAIN; NOERROR for geo-ecs); resp_B = average answer size;" \
     "lat@20k = dnsperf -Q $LAT_QPS average (ms)."
   local k busy=""
   for k in $(printf '%s\n' "${!other[@]}" | sort); do
@@ -476,11 +737,20 @@ print_table() {
   fi
   local at_start=""
   for s in $SERVERS; do
-    if [ -n "${rss0[$s]:-}" ]; then at_start+=$(printf '%s %.1f  ' "$s" "$(awk -v k="${rss0[$s]}" 'BEGIN { print k / 1024 }')"); fi
+    for k in "$s" "$s/geo-ecs"; do
+      if [ -n "${rss0[$k]:-}" ]; then at_start+=$(printf '%s %.1f  ' "$k" "$(awk -v k="${rss0[$k]}" 'BEGIN { print k / 1024 }')"); fi
+    done
   done
   say "RSS (MB) 1 s after the first right answer: $at_start"
 
-  [ "${status[cdn-dnsd]:-}" = ok ] || { say ""; say "no cdn-dnsd figures: ${status[cdn-dnsd]:-not in SERVERS}; no ratios"; return; }
+  if has_case geo-ecs; then print_geo_ratios; fi
+  local have=""
+  for c in $CASES; do have+=${qps[cdn-dnsd/$c]:-}; done
+  if [ -z "$have" ]; then
+    say ""
+    say "no cdn-dnsd figures: ${status[cdn-dnsd]:-${gstatus[cdn-dnsd]:-not in SERVERS}}; no ratios"
+    return
+  fi
   say ""
   say "== cdn-dnsd / peer (qps: >1 is better for cdn-dnsd; latency, CPU, RSS: <1 is better) =="
   say "$(printf '%-9s %-8s %6s %7s %7s %8s %10s %6s' peer case qps avg p99 lat@20k cpu/100k rss)"
@@ -493,11 +763,31 @@ print_table() {
       say "$(printf '%-9s %-8s %6s %7s %7s %8s %10s %6s' "$s" "$c" \
         "$(ratio "${qps[cdn-dnsd/$c]}" "${qps[$key]}")" "$(ratio "${avg[cdn-dnsd/$c]}" "${avg[$key]}")" \
         "$(ratio "${p99[cdn-dnsd/$c]}" "${p99[$key]}")" "$(ratio "${lat[cdn-dnsd/$c]}" "${lat[$key]}")" \
-        "$(ratio "${cpu[cdn-dnsd/$c]}" "${cpu[$key]}")" "$(ratio "${rss[cdn-dnsd]}" "${rss[$s]}")")"
+        "$(ratio "${cpu[cdn-dnsd/$c]}" "${cpu[$key]}")" \
+        "$(ratio "${rss[cdn-dnsd/$c]:-${rss[cdn-dnsd]:-}}" "${rss[$key]:-${rss[$s]:-}}")")"
       rows=$((rows + 1))
     done
   done
   if [ "$rows" -eq 0 ]; then say "(no peer was measured)"; fi
+}
+
+print_geo_ratios() {
+  local g=${qps[cdn-dnsd/geo-ecs]:-} st=${qps[cdn-dnsd/static]:-} r verdict=""
+  say ""
+  say "== geo-ecs: steered qps (cdn.bench.example, ECS /24, 6 edges) =="
+  if [ -z "$g" ]; then
+    say "cdn-dnsd: no geo-ecs figures (${gstatus[cdn-dnsd]:-not in SERVERS})"
+    return
+  fi
+  r=$(ratio "$g" "$st")
+  if [ "$r" != - ]; then
+    verdict=$(awk -v r="$r" 'BEGIN { print (r >= 0.95) ? "meets" : "BELOW" }')
+    say "cdn-dnsd steered / cdn-dnsd static (same run): $r  ($verdict the target >= 0.95)"
+  else
+    say "cdn-dnsd steered / cdn-dnsd static: - (static not measured in this run)"
+  fi
+  say "cdn-dnsd steered / gdnsd geo-ecs:             $(ratio "$g" "${qps[gdnsd/geo-ecs]:-}")" \
+    "(gdnsd geo-ecs / gdnsd static: $(ratio "${qps[gdnsd/geo-ecs]:-}" "${qps[gdnsd/static]:-}"))"
 }
 
 # ---------------------------------------------------------------------------- callgrind
@@ -513,69 +803,88 @@ callgrind_ir() {  # FILES...: total Ir over all of them (NSD forks: one file per
 
 # One server under callgrind twice: answering CG_QUERIES queries, then idle for as long, each
 # from start to exit. The difference over the answers is the user-space cost of a query.
-callgrind_server() {  # SERVER
-  local s=$1 port log out dir=$W/callgrind t0 t1 secs answered ir_load ir_idle
-  local -a vg=(valgrind --tool=callgrind --quiet)
+# CASE static: static.txt on the static setup; geo-ecs: the ECS queries on the geo setup.
+callgrind_server() {  # SERVER [CASE]
+  local s=$1 c=${2:-static} port log out dir=$W/callgrind t0 t1 secs answered ir_load ir_idle st
+  local label=$1 tag=$1 file=$W/data/static.txt g=0
+  local -a vg=(valgrind --tool=callgrind --quiet) bin=()
   port=$(port_of "$s")
-  if [ "${status[$s]:-}" != ok ]; then
-    say "$(printf '%-9s not measured: %s' "$s" "${status[$s]:-not run}")"
+  st=${status[$s]:-}
+  if [ "$c" = geo-ecs ]; then
+    label="$s geo-ecs" tag=$s-geo file=$W/data/geo/ecs.bin g=1 bin=(-B) st=${gstatus[$s]:-}
+  fi
+  if [ "$st" != ok ]; then
+    say "$(printf '%-18s not measured: %s' "$label" "${st:-not run}")"
     return
   fi
-  log=$dir/$s-load.log
+  log=$dir/$tag-load.log
+  geo=$g
   if ! start_server "$s" "$W/data/bench.zone" "$log" "${vg[@]}" \
-    "--callgrind-out-file=$dir/$s-load.%p.out"; then
-    say "$(printf '%-9s not measured: %s' "$s" "$start_error")"
+    "--callgrind-out-file=$dir/$tag-load.%p.out"; then
+    geo=0
+    say "$(printf '%-18s not measured: %s' "$label" "$start_error")"
     return
   fi
+  geo=0
   if ! wait_ready "$s" "$log" 180; then
-    say "$(printf '%-9s not feasible under valgrind: did not answer within 180 s (see %s)' "$s" "$log")"
+    say "$(printf '%-18s not feasible under valgrind: did not answer within 180 s (see %s)' "$label" "$log")"
     stop_pid "$spid"
     return
   fi
-  out=$W/results/$s-callgrind-qblast.txt
+  out=$W/results/$tag-callgrind-qblast.txt
   t0=$(date +%s.%N)
-  qblast "$port" "$W/data/static.txt" 120 -n "$CG_QUERIES" -Q "$CG_QPS" -q 32 -c 1 >"$out" 2>&1 || true
+  qblast "$port" "$file" 120 -n "$CG_QUERIES" -Q "$CG_QPS" -q 32 -c 1 "${bin[@]}" >"$out" 2>&1 || true
   t1=$(date +%s.%N)
   stop_pid "$spid"
   answered=$(field "  Queries completed:" "$out")
-  ir_load=$(callgrind_ir "$dir/$s-load".*.out)
+  ir_load=$(callgrind_ir "$dir/$tag-load".*.out)
 
-  log=$dir/$s-idle.log
+  log=$dir/$tag-idle.log
+  geo=$g
   if ! start_server "$s" "$W/data/bench.zone" "$log" "${vg[@]}" \
-    "--callgrind-out-file=$dir/$s-idle.%p.out"; then
-    say "$(printf '%-9s not measured: %s' "$s" "$start_error")"
+    "--callgrind-out-file=$dir/$tag-idle.%p.out"; then
+    geo=0
+    say "$(printf '%-18s not measured: %s' "$label" "$start_error")"
     return
   fi
+  geo=0
   if ! wait_ready "$s" "$log" 180; then
-    say "$(printf '%-9s not feasible under valgrind: idle run did not answer' "$s")"
+    say "$(printf '%-18s not feasible under valgrind: idle run did not answer' "$label")"
     stop_pid "$spid"
     return
   fi
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   sleep "$secs"  # idle for as long as the loaded run answered, so timers cancel out
   stop_pid "$spid"
-  ir_idle=$(callgrind_ir "$dir/$s-idle".*.out)
+  ir_idle=$(callgrind_ir "$dir/$tag-idle".*.out)
   if [ "${answered:-0}" -eq 0 ] || [ "$ir_load" -eq 0 ] || [ "$ir_idle" -eq 0 ]; then
-    say "$(printf '%-9s not feasible: answered %s queries, Ir loaded %s, idle %s' "$s" "${answered:-0}" "$ir_load" "$ir_idle")"
+    say "$(printf '%-18s not feasible: answered %s queries, Ir loaded %s, idle %s' "$label" "${answered:-0}" "$ir_load" "$ir_idle")"
     return
   fi
-  say "$(printf '%-9s %14s %14s %8s %10s' "$s" "$ir_load" "$ir_idle" "$answered" \
+  say "$(printf '%-18s %14s %14s %8s %10s' "$label" "$ir_load" "$ir_idle" "$answered" \
     "$(awk -v a="$ir_load" -v b="$ir_idle" -v n="$answered" 'BEGIN { printf "%.0f", (a - b) / n }')")"
 }
 
 run_callgrind() {
   local s
   say ""
-  say "== User-space instructions per query (callgrind; $CG_QUERIES static queries at $CG_QPS qps, minus an idle run as long) =="
+  say "== User-space instructions per query (callgrind; $CG_QUERIES queries at $CG_QPS qps, minus an idle run as long) =="
   if ! command -v valgrind >/dev/null; then
     say "valgrind not installed: skipped"
     return
   fi
-  say "$(printf '%-9s %14s %14s %8s %10s' server Ir_loaded Ir_idle answers Ir/query)"
-  for s in $SERVERS; do
-    [ "$s" = null ] && continue
-    callgrind_server "$s"
-  done
+  say "$(printf '%-18s %14s %14s %8s %10s' server Ir_loaded Ir_idle answers Ir/query)"
+  if [ -n "$(plain_cases)" ]; then
+    for s in $SERVERS; do
+      case $s in null | powerdns) continue ;; esac
+      callgrind_server "$s"
+    done
+  fi
+  if has_case geo-ecs; then
+    for s in cdn-dnsd gdnsd; do
+      if [[ " $SERVERS " = *" $s "* ]]; then callgrind_server "$s" geo-ecs; fi
+    done
+  fi
 }
 
 # ---------------------------------------------------------------------------- 1M records
