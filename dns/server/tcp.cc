@@ -76,7 +76,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timer_.cancel();
     if (response_.empty()) response_.resize(2 + 65535);
     auto snapshot = snapshots_.get();
-    auto states = states_.get();
+    // Edge states matter only to steered names: no lock taken for them otherwise.
+    auto states = snapshot->steering ? states_.get() : nullptr;
     size_t len = answer_query(*snapshot, query_, {response_.data() + 2, 65535}, Transport::Tcp,
                               counters_, QueryContext{&peer_, states.get()});
     if (len == 0) return read_length();

@@ -104,7 +104,8 @@ void UdpWorker::run(const std::stop_token& stop) {
     if (n <= 0) continue;  // timeout (checks stop) or EINTR
     used = size_t(n);
     auto snapshot = snapshots_.get();  // one version for the whole batch
-    auto states = states_.get();
+    // Edge states matter only to steered names: no lock taken for them otherwise.
+    auto states = snapshot->steering ? states_.get() : nullptr;
     unsigned out_count = 0;
     for (int i = 0; i < n; ++i) {
       size_t len =
