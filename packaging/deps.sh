@@ -17,7 +17,7 @@ build=(build-essential cmake ninja-build pkg-config
        libcli11-dev doctest-dev nlohmann-json3-dev)
 test=(knot-dnsutils dnsperf knot clang libclang-rt-14-dev llvm iproute2 procps python3
       libmaxmind-db-writer-perl)
-bench=(nsd gdnsd valgrind util-linux)
+bench=(nsd gdnsd valgrind util-linux knot-module-geoip)
 lab=(bird2 exabgp iproute2 knot-dnsutils)
 
 case "${1:-test}" in
