@@ -786,6 +786,23 @@ def send_tcp(host, port, packets, timeout=3.0, raw=False):
         return [read_tcp_message(s, deadline) for _ in packets]
 
 
+# ---------------------------------------------------------------- control sockets
+
+def control(path, request, timeout=10):
+    """One JSON-lines request to a daemon's control socket; the reply as a dict."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall((json.dumps(request) + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
+
+
 # ---------------------------------------------------------------- running test files
 
 class _CountingResult(unittest.TextTestResult):

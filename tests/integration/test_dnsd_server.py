@@ -21,20 +21,6 @@ www A 192.0.2.10
 """
 
 
-def control(path, request):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall((json.dumps(request) + "\n").encode())
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return json.loads(data)
-
-
 def metrics(dnsd):
     host, port = dnsd.metrics
     with urllib.request.urlopen("http://%s:%d/metrics" % (host, port), timeout=10) as r:
@@ -79,26 +65,26 @@ class DnsdServer(unittest.TestCase):
         with dnstest.Dnsd({"example.test": self.zone}, control=path) as dnsd:
             self.assertEqual(dnsd.control, path)
             self.assertEqual(os.stat(path).st_mode & 0o777, 0o660)
-            status = control(path, {"cmd": "status"})
+            status = dnstest.control(path, {"cmd": "status"})
             self.assertTrue(status["ok"])
             self.assertEqual(status["daemon"], "dnsd")
             self.assertEqual(status["zones"], 1)
             dnstest.kdig(dnsd.host, dnsd.port, "www.example.test", "A")
-            stats = control(path, {"cmd": "stats"})
+            stats = dnstest.control(path, {"cmd": "stats"})
             self.assertGreaterEqual(stats["queries_udp"], 1)
             with open(self.zone, "a") as f:
                 f.write("new A 192.0.2.99\n")
-            self.assertTrue(control(path, {"cmd": "reload"})["ok"])
+            self.assertTrue(dnstest.control(path, {"cmd": "reload"})["ok"])
             self.assertEqual(dnstest.kdig(dnsd.host, dnsd.port, "new.example.test", "A").rcode,
                              "NOERROR")
             with open(self.zone, "a") as f:
                 f.write("broken A 300.1.1.1\n")
-            reply = control(path, {"cmd": "reload"})
+            reply = dnstest.control(path, {"cmd": "reload"})
             self.assertFalse(reply["ok"])
             self.assertIn("example.test.zone:7", reply["error"])
             self.assertEqual(dnstest.kdig(dnsd.host, dnsd.port, "new.example.test", "A").rcode,
                              "NOERROR")
-            unknown = control(path, {"cmd": "explode"})
+            unknown = dnstest.control(path, {"cmd": "explode"})
             self.assertFalse(unknown["ok"])
             self.assertIn("unknown command", unknown["error"])
 

@@ -30,20 +30,6 @@ REGIONS = [("10.1.2.0/24", "192.0.2.1"), ("10.2.200.0/24", "192.0.2.2"),
            ("10.3.7.0/24", "192.0.2.3")]
 
 
-def control(path, request):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall((json.dumps(request) + "\n").encode())
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return json.loads(data)
-
-
 class Steering(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -167,13 +153,13 @@ class Steering(unittest.TestCase):
             sock = os.path.join(self.run_dir, "dnsd.sock")
             self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
             # Frankfurt's clients measure 200 ms to fra and 1 ms to nyc: 100 km per ms wins.
-            reply = control(sock, {"cmd": "edge-state", "edges": [], "rtt": [
+            reply = dnstest.control(sock, {"cmd": "edge-state", "edges": [], "rtt": [
                 {"prefix": "10.1.0.0/16", "edge": "fra", "ms": 200},
                 {"prefix": "10.1.0.0/16", "edge": "nyc", "ms": 1}]})
             self.assertTrue(reply["ok"], reply)
             self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.2"])
             self.assertEqual(self.answers(self.ask("10.3.7.0/24")), ["192.0.2.3"])  # untouched
-            bad = control(sock, {"cmd": "edge-state", "edges": [],
+            bad = dnstest.control(sock, {"cmd": "edge-state", "edges": [],
                                  "rtt": [{"prefix": "10.1.0.1/16", "edge": "fra", "ms": 1}]})
             self.assertFalse(bad["ok"])
             self.assertIn("10.1.0.1/16", bad["error"])
@@ -181,14 +167,14 @@ class Steering(unittest.TestCase):
     def test_an_edge_marked_down_moves_its_clients_and_back(self):
         with self.dnsd():
             sock = os.path.join(self.run_dir, "dnsd.sock")
-            self.assertTrue(control(sock, {"cmd": "edge-state",
+            self.assertTrue(dnstest.control(sock, {"cmd": "edge-state",
                                            "edges": [{"name": "fra", "state": "down"}]})["ok"])
             moved = self.answers(self.ask("10.1.2.0/24"))
             self.assertNotEqual(moved, ["192.0.2.1"])
-            self.assertTrue(control(sock, {"cmd": "edge-state",
+            self.assertTrue(dnstest.control(sock, {"cmd": "edge-state",
                                            "edges": [{"name": "fra", "state": "up"}]})["ok"])
             self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
-            bad = control(sock, {"cmd": "edge-state", "edges": [{"name": "nope", "state": "up"}]})
+            bad = dnstest.control(sock, {"cmd": "edge-state", "edges": [{"name": "nope", "state": "up"}]})
             self.assertFalse(bad["ok"])
             self.assertIn("nope", bad["error"])
 
@@ -199,7 +185,7 @@ class Steering(unittest.TestCase):
             self.ctl("apply")
             self.assertNotEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
             # A pushed "up" does not undo the operator's drain.
-            control(sock, {"cmd": "edge-state", "edges": [{"name": "fra", "state": "up"}]})
+            dnstest.control(sock, {"cmd": "edge-state", "edges": [{"name": "fra", "state": "up"}]})
             self.assertNotEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
             self.ctl("edge", "set-state", "fra", "auto")
             self.ctl("apply")
@@ -210,7 +196,7 @@ class Steering(unittest.TestCase):
             sock = os.path.join(self.run_dir, "dnsd.sock")
 
             def push(load):
-                self.assertTrue(control(sock, {"cmd": "edge-state", "edges": [
+                self.assertTrue(dnstest.control(sock, {"cmd": "edge-state", "edges": [
                     {"name": "fra", "state": "up", "load": load}]})["ok"])
 
             push(0.97)  # above the high mark (0.95)
@@ -227,7 +213,7 @@ class Steering(unittest.TestCase):
         rng = random.Random(7)
         with self.dnsd():
             sock = os.path.join(self.run_dir, "dnsd.sock")
-            control(sock, {"cmd": "edge-state", "edges": [{"name": "nyc", "load": 0.99}]})
+            dnstest.control(sock, {"cmd": "edge-state", "edges": [{"name": "nyc", "load": 0.99}]})
             mismatches = []
             for i in range(1000):
                 kind = rng.randrange(4)
@@ -256,7 +242,7 @@ class Steering(unittest.TestCase):
                                                  else socket.AF_INET6, rr.rdata)
                                 for rr in m.answer)
                 scope = dnstest.parse_ecs(m.option(dnstest.OPT_ECS))["scope"]
-                e = control(sock, {"cmd": "explain", "name": "www.cdn.test",
+                e = dnstest.control(sock, {"cmd": "explain", "name": "www.cdn.test",
                                    "client": "127.0.0.1", "ecs": "%s/%d" % (masked, prefix)})
                 self.assertTrue(e["ok"], e)
                 explained = sorted(a for edge in e["answer"] for a in edge["addresses"]

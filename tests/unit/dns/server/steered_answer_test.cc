@@ -1,11 +1,10 @@
 // tests/unit/dns/server/steered_answer_test.cc: tests dns/steer/served.cc and the steered part of
 // dns/server/answer.cc, without a MaxMind DB (every client is of unknown location, so a pool
 // answers in its configured order); geography is tested with a real DB in the integration test.
-#include "dns/steer/served.h"
-
 #include <doctest/doctest.h>
 
 #include "dns/server/answer.h"
+#include "dns/steer/served.h"
 #include "dns/wire/wire.h"
 #include "dns/zone/loader.h"
 #include "tests/support/dns_message.h"
