@@ -7,7 +7,7 @@
 # ExaBGP in each PoP.
 #
 # Installs only what is missing, quietly; runs `apt-get update` only when something is missing.
-# Daemons pulled in as test peers (knot, nsd, gdnsd, bird, exabgp) must not start their system
+# Daemons pulled in as test peers (knot, nsd, gdnsd, pdns, bird, exabgp) must not start their system
 # services: on a user's machine they would take port 53 (or 179), so a policy-rc.d refuses every
 # start during the install.
 set -euo pipefail
@@ -17,7 +17,8 @@ build=(build-essential cmake ninja-build pkg-config
        libcli11-dev doctest-dev nlohmann-json3-dev)
 test=(knot-dnsutils dnsperf knot clang libclang-rt-14-dev llvm iproute2 procps python3
       libmaxmind-db-writer-perl)
-bench=(nsd gdnsd valgrind util-linux knot-module-geoip)
+bench=(nsd gdnsd valgrind util-linux knot-module-geoip
+       pdns-server pdns-backend-bind pdns-backend-geoip)
 lab=(bird2 exabgp iproute2 knot-dnsutils)
 
 case "${1:-test}" in
@@ -49,7 +50,7 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The peers' packaged services stay off; the benchmark and tests run them in the foreground.
-for svc in knot nsd gdnsd bird exabgp; do
+for svc in knot nsd gdnsd pdns bird exabgp; do
   if command -v systemctl >/dev/null && systemctl is-enabled "$svc" >/dev/null 2>&1; then
     $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh: `make bench`: cdn-dnsd beside Knot, NSD and gdnsd, one core each, on loopback.
+# tests/bench/run.sh: `make bench`: cdn-dnsd beside Knot, NSD, gdnsd and PowerDNS, one core each, on loopback.
 #
 #   tests/bench/run.sh [BUILD_DIR]      (default build/release; the server is BUILD_DIR/dns/cdn-dnsd)
 #
@@ -17,10 +17,11 @@
 # The geo-ecs case runs each geo server a second time, steering cdn.bench.example over 6 edges
 # (one per region of a MaxMind DB from geo_mmdb.pl) with 100k queries carrying a random ECS /24
 # (geo_ecs.py): cdn-dnsd in appliance mode (a config DB made with cdnctl), gdnsd's plugin_geoip in
-# city auto mode, Knot's mod-geoip keyed on the country (if knot-module-geoip is installed).
+# city auto mode, Knot's mod-geoip keyed on the country (if knot-module-geoip is installed),
+# PowerDNS's geoip backend (beside its bind backend) keyed on the country (%cc).
 # Before and after load each must give every one of the 300 networks its region's edge
-# (cdn-dnsd also scope /16); one that does not is reported, not benchmarked. NSD and null have no
-# geo; PowerDNS is listed as not run.
+# (cdn-dnsd and PowerDNS also scope /16); one that does not is reported, not benchmarked. NSD and
+# null have no geo. PowerDNS (pdns_server, bind backend) keeps its default packet and query caches.
 # Every process started here is stopped by PID on exit; every wait has a bound.
 #
 # Environment (defaults in brackets):
@@ -254,7 +255,9 @@ geo_unsupported() {
       dpkg-query -W -f='${Status}' knot-module-geoip 2>/dev/null | grep -q 'ok installed' ||
         echo "knot-module-geoip is not installed (apt-get install knot-module-geoip)" ;;
     gdnsd) ;;
-    powerdns) echo "no PowerDNS setup in this bench" ;;
+    powerdns)
+      dpkg-query -W -f='${Status}' pdns-backend-geoip 2>/dev/null | grep -q 'ok installed' ||
+        echo "pdns-backend-geoip is not installed (packaging/deps.sh bench)" ;;
     *) echo "no geo support" ;;
   esac
 }
@@ -335,7 +338,35 @@ options => {
 }
 EOF
       ;;
+    powerdns) write_pdns_config "$dir" "$port" "$zonefile" bind ;;
   esac
+}
+
+# write_pdns_config DIR PORT ZONEFILE LAUNCH: pdns.conf (read with --config-dir=DIR, so nothing
+# from /etc/powerdns) and the named.conf of its bind backend. One receiver and one distributor
+# thread; packet cache, query cache and zone cache left at their defaults.
+write_pdns_config() {
+  local dir=$1 port=$2 zonefile=$3 launch=$4
+  dpkg-query -W -f='${Status}' pdns-backend-bind 2>/dev/null | grep -q 'ok installed' ||
+    { echo "pdns-backend-bind is not installed (packaging/deps.sh bench)"; return 1; }
+  cat >"$dir/named.conf" <<EOF
+options { directory "$dir"; };
+zone "$ZONE" { type master; file "$zonefile"; };
+EOF
+  cat >"$dir/pdns.conf" <<EOF
+launch=$launch
+bind-config=$dir/named.conf
+local-address=127.0.0.1
+local-port=$port
+socket-dir=$dir
+guardian=no
+daemon=no
+disable-syslog=yes
+receiver-threads=1
+distributor-threads=1
+reuseport=no
+security-poll-suffix=
+EOF
 }
 
 # write_geo_config SERVER DIR PORT: the geo-ecs setup; prints why and returns 1 if it fails.
@@ -422,6 +453,29 @@ $(regions_awk '{ printf "          %s => %s\n", $2, $7 }')
 }
 EOF
       ;;
+    powerdns)
+      # The bind backend serves the bench zone (its SOA makes bench.example the zone); the geoip
+      # backend holds a domain cdn.bench.example without SOA or NS: the service maps the steered
+      # name to <country>.cdn.bench.example, whose A it answers under the query name (no CNAME).
+      # A geoip domain bench.example beside the bind one makes PowerDNS REFUSE the whole zone; a
+      # service target outside the geoip domain needs a CNAME, refused on a name holding records
+      # ("Cannot have static record and CNAME at the same time").
+      [ -r "$W/data/geo/regions.tsv" ] || { echo "could not read $W/data/geo/regions.tsv"; return 1; }
+      cp "$W/data/geo/bench.mmdb" "$dir/"
+      write_pdns_config "$dir" "$port" "$W/data/bench.zone" bind,geoip || return 1
+      cat >>"$dir/pdns.conf" <<EOF
+geoip-database-files=mmdb:$dir/bench.mmdb
+geoip-zones-file=$dir/geo.yaml
+edns-subnet-processing=yes
+EOF
+      {
+        printf 'domains:\n  - domain: %s\n    ttl: 60\n    records:\n' "$GEO_NAME"
+        regions_awk -v name="$GEO_NAME" '{ printf "      %s.%s:\n        - a: %s\n", tolower($3), name, $7 }'
+        # %cc is "unknown" for an address the DB lacks: the first region's edge, as Knot's fallback.
+        regions_awk -v name="$GEO_NAME" 'NR == 1 { printf "      unknown.%s:\n        - a: %s\n", name, $7 }'
+        printf "    services:\n      %s: '%%cc.%s'\n" "$GEO_NAME" "$GEO_NAME"
+      } >"$dir/geo.yaml"
+      ;;
   esac
 }
 
@@ -440,6 +494,7 @@ server_cmd() {  # SERVER ZONEFILE -> argv in the array `cmd`
     nsd) cmd=("$(binary_of nsd)" -d -c "$W/nsd/nsd.conf") ;;
     gdnsd) cmd=("$(binary_of gdnsd)" -c "$W/gdnsd" start) ;;
     null) cmd=("$W/bin/nullecho" "$port") ;;
+    powerdns) cmd=("$(binary_of powerdns)" --config-dir="$W/powerdns") ;;
   esac
 }
 
@@ -498,10 +553,11 @@ check_answers() {  # SERVER: prints the reason and returns 1 on a wrong answer
 }
 
 # check_geo SERVER: one random ECS /24 in each of the 300 networks plus one query without ECS
-# must each get their region's edge; cdn-dnsd must also answer scope /16. Prints the summary.
+# must each get their region's edge; cdn-dnsd and PowerDNS (the prefix of the DB's network) must
+# also answer scope /16. Prints the summary.
 check_geo() {
   local s=$1 scope=()
-  [ "$s" = cdn-dnsd ] && scope=(--scope "$GEO_SCOPE")
+  case $s in cdn-dnsd | powerdns) scope=(--scope "$GEO_SCOPE") ;; esac
   timeout 120 python3 "$root/tests/bench/geo_ecs.py" check "$(port_of "$s")" "$W/data/geo/nets.tsv" \
     "$W/data/geo/regions.tsv" "$GEO_CHECK_SEED" "${scope[@]}" 2>&1
 }
@@ -584,15 +640,6 @@ bench_case() {  # SERVER CASE
 
 bench_server() {  # SERVER
   local s=$1
-  if [ "$s" = powerdns ]; then
-    if dpkg-query -W -f='${Status}' pdns-server pdns-backend-geoip 2>/dev/null | grep -c 'ok installed' | grep -qx 2; then
-      status[$s]="not run: installed, but this bench has no PowerDNS setup"
-    else
-      status[$s]="not installed (needs pdns-server and pdns-backend-geoip)"
-    fi
-    say "$s: ${status[$s]}"
-    return
-  fi
   if [ -n "$(plain_cases)" ]; then bench_plain "$s"; fi
   if has_case geo-ecs; then bench_geo "$s"; fi
 }
@@ -876,12 +923,12 @@ run_callgrind() {
   say "$(printf '%-18s %14s %14s %8s %10s' server Ir_loaded Ir_idle answers Ir/query)"
   if [ -n "$(plain_cases)" ]; then
     for s in $SERVERS; do
-      case $s in null | powerdns) continue ;; esac
+      [ "$s" = null ] && continue
       callgrind_server "$s"
     done
   fi
   if has_case geo-ecs; then
-    for s in cdn-dnsd gdnsd; do
+    for s in cdn-dnsd gdnsd powerdns; do
       if [[ " $SERVERS " = *" $s "* ]]; then callgrind_server "$s" geo-ecs; fi
     done
   fi
@@ -943,7 +990,8 @@ main() {
   say "cdn-appliance bench $(date -u +%Y-%m-%dT%H:%M:%SZ): $(nproc) CPUs, kernel $(uname -r)"
   say "SERVERS='$SERVERS' CASES='$CASES' ROUNDS=$ROUNDS DUR=$DUR QUICK=$QUICK W=$W ports $PORT_BASE.."
   say "versions: knot $(knotd -V 2>/dev/null | awk '{print $NF}'), nsd $(nsd -v 2>&1 | awk 'NR==1 {print $NF}')," \
-    "gdnsd $(dpkg-query -W -f='${Version}' gdnsd 2>/dev/null), dnsperf $(dpkg-query -W -f='${Version}' dnsperf 2>/dev/null)"
+    "gdnsd $(dpkg-query -W -f='${Version}' gdnsd 2>/dev/null), powerdns $(dpkg-query -W -f='${Version}' pdns-server 2>/dev/null)," \
+    "dnsperf $(dpkg-query -W -f='${Version}' dnsperf 2>/dev/null)"
   [ -x "$dnsd" ] || say "cdn-dnsd: $dnsd not built: skipped"
   for s in $SERVERS; do
     echo "-- $s" >&2
