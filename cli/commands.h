@@ -62,5 +62,7 @@ void add_steer_commands(CLI::App& app, Context& ctx);
 void add_geoip_commands(CLI::App& app, Context& ctx);
 void add_explain_command(CLI::App& app, Context& ctx);
 void add_latency_commands(CLI::App& app, Context& ctx);
+// cdn-healthd and BGP: check, service, prefix, bgp, health, drain, undrain (health.cc).
+void add_health_commands(CLI::App& app, Context& ctx);
 
 }  // namespace cdn::cli

@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
   add_geoip_commands(app, ctx);
   add_explain_command(app, ctx);
   add_latency_commands(app, ctx);
+  add_health_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -4,12 +4,14 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <functional>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "common/store/health_config.h"
 
 namespace cdn::cli {
 namespace {
@@ -60,24 +62,39 @@ std::string check_nsid(const std::string& text) {
 }
 
 struct Setting {
-  const char* key;
-  const char* default_value;
-  const char* help;
-  std::string (*check)(const std::string&);  // "" = valid, else why not
+  std::string key;
+  std::string default_value;
+  std::string help;
+  std::function<std::string(const std::string&)> check;  // "" = valid, else why not
 };
 
-const Setting kSettings[] = {
-    {"dns.listen", "",
-     "addresses cdn-dnsd serves on, comma separated host:port; empty = its --listen",
-     check_endpoint_list},
-    {"dns.nsid", "", "NSID (RFC 5001) cdn-dnsd sends; empty = off", check_nsid},
-    {"dns.metrics", "127.0.0.1:9531", "host:port of cdn-dnsd's /metrics listener", check_endpoint},
-    {"geoip.path", "", "MaxMind DB (GeoIP2/GeoLite2 City) for steering; see cdnctl geoip set",
-     check_readable_file},
-};
+// cdn-dnsd's and steering's settings here; cdn-healthd's and BGP's from the store, which also
+// checks them when healthd loads them (common/store/health_config.h).
+const std::vector<Setting>& settings_table() {
+  static const std::vector<Setting> kTable = [] {
+    std::vector<Setting> out = {
+        {"dns.listen", "",
+         "addresses cdn-dnsd serves on, comma separated host:port; empty = its --listen",
+         check_endpoint_list},
+        {"dns.nsid", "", "NSID (RFC 5001) cdn-dnsd sends; empty = off", check_nsid},
+        {"dns.metrics", "127.0.0.1:9531", "host:port of cdn-dnsd's /metrics listener",
+         check_endpoint},
+        {"geoip.path", "", "MaxMind DB (GeoIP2/GeoLite2 City) for steering; see cdnctl geoip set",
+         check_readable_file},
+    };
+    for (const auto& h : store::health_settings()) {
+      std::string key = h.key;
+      out.push_back({key, h.default_value, h.help, [key](const std::string& value) {
+                       return store::check_health_setting(key, value);
+                     }});
+    }
+    return out;
+  }();
+  return kTable;
+}
 
 const Setting* find_setting(const std::string& key) {
-  for (const auto& s : kSettings) {
+  for (const auto& s : settings_table()) {
     if (key == s.key) return &s;
   }
   return nullptr;
@@ -85,7 +102,7 @@ const Setting* find_setting(const std::string& key) {
 
 std::string known_keys() {
   std::string out;
-  for (const auto& s : kSettings) out += std::string(out.empty() ? "" : ", ") + s.key;
+  for (const auto& s : settings_table()) out += std::string(out.empty() ? "" : ", ") + s.key;
   return out;
 }
 
@@ -125,7 +142,7 @@ int get(const Context& ctx, const std::string& key, bool json) {
 
   Json out = Json::array();
   Table table({"KEY", "VALUE", "SOURCE"});
-  for (const auto& s : kSettings) {
+  for (const auto& s : settings_table()) {
     if (!key.empty() && key != s.key) continue;
     auto it = values->find(s.key);
     bool set_here = it != values->end();
@@ -147,7 +164,7 @@ int get(const Context& ctx, const std::string& key, bool json) {
 
 void add_settings_commands(CLI::App& app, Context& ctx) {
   std::string keys_help = "Settings:\n";
-  for (const auto& s : kSettings) {
+  for (const auto& s : settings_table()) {
     keys_help +=
         std::string("  ") + s.key + ": " + s.help + " (default \"" + s.default_value + "\")\n";
   }
@@ -161,7 +178,7 @@ void add_settings_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("VALUE", args->value, "New value")->required();
     cmd->footer(keys_help +
                 "Examples:\n  cdnctl set dns.listen 192.0.2.53:53,[2001:db8::53]:53\n"
-                "  cdnctl set dns.nsid pop1.example.net");
+                "  cdnctl set dns.nsid pop1.example.net\n  cdnctl set bgp.local_as 64510");
     cmd->callback([&ctx, args] {
       ctx.run = [&ctx, args] { return set(ctx, args->key, args->value, false); };
     });

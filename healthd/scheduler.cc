@@ -86,8 +86,9 @@ struct Scheduler::Impl {
     e.timeout_timer.expires_after(e.spec.timeout);
     e.timeout_timer.async_wait([this, &e, id](const boost::system::error_code& error) {
       if (error || !current(e, id)) return;
-      finish(e, CheckResult{
-                    false, "timeout after " + std::to_string(e.spec.timeout.count()) + " ms", {}});
+      finish(e,
+             CheckResult{
+                 false, "timeout after " + std::to_string(e.spec.timeout.count()) + " ms", {}, {}});
       e.check->cancel();  // its late `done` is ignored: the probe is no longer current
     });
     e.check->start([this, &e, id](CheckResult result) {

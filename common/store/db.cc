@@ -102,6 +102,17 @@ CREATE TABLE latency(
   until INTEGER);
 CREATE INDEX latency_by_until ON latency(until, prefix, edge);
 )sql",
+    // 3 -> 4: cdn-healthd's objects (checks, services, anycast prefixes, BGP neighbors, drains),
+    // each one JSON document keyed by kind and name (common/store/health_config.h).
+    R"sql(
+CREATE TABLE health_objects(
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  body TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER);
+CREATE INDEX health_objects_by_key ON health_objects(kind, name, until);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -377,7 +388,22 @@ Result<Config> Db::config(int64_t version) {
   auto steer = steer_config(version);
   if (!steer) return steer.error();
   config.steer = std::move(*steer);
+  auto health = health_objects(version);
+  if (!health) return health.error();
+  config.health = std::move(*health);
   return config;
+}
+
+Result<std::vector<HealthObject>> Db::health_objects(int64_t version) {
+  ReadScope scope(handle_.get());
+  std::vector<HealthObject> out;
+  if (!table_exists(handle_.get(), "health_objects")) return out;
+  Statement s(handle_.get(), std::string("SELECT kind, name, body FROM health_objects WHERE ") +
+                                 kAtVersion + " ORDER BY kind, name");
+  s.bind(1, version);
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2)});
+  if (!s.ok()) return fail("cannot read health objects");
+  return out;
 }
 
 Result<SteerConfig> Db::steer_config(int64_t version) {
@@ -691,6 +717,31 @@ Status Transaction::replace_latency(const std::vector<LatencyEntry>& entries) {
   return Ok{};
 }
 
+Status Transaction::put_health_object(const HealthObject& object) {
+  sqlite3* h = db_->handle_.get();
+  Statement end(h,
+                "UPDATE health_objects SET until = ?1 WHERE kind = ?2 AND name = ?3 AND until IS "
+                "NULL");
+  if (!end.bind(1, version_).bind(2, object.kind).bind(3, object.name).run()) {
+    return db_->fail("cannot change " + object.kind + " " + object.name);
+  }
+  Statement s(h, "INSERT INTO health_objects(kind, name, body, since) VALUES(?1, ?2, ?3, ?4)");
+  s.bind(1, object.kind).bind(2, object.name).bind(3, object.body).bind(4, version_);
+  if (!s.run()) return db_->fail("cannot write " + object.kind + " " + object.name);
+  return Ok{};
+}
+
+Result<bool> Transaction::delete_health_object(const std::string& kind, const std::string& name) {
+  sqlite3* h = db_->handle_.get();
+  Statement end(h,
+                "UPDATE health_objects SET until = ?1 WHERE kind = ?2 AND name = ?3 AND until IS "
+                "NULL");
+  if (!end.bind(1, version_).bind(2, kind).bind(3, name).run()) {
+    return db_->fail("cannot change " + kind + " " + name);
+  }
+  return sqlite3_changes(h) > 0;
+}
+
 Status Transaction::restore(int64_t version) {
   if (version < 0 || version >= version_) {
     return Error(db_->path_, "no version " + std::to_string(version) + " (current is " +
@@ -712,7 +763,8 @@ Status Transaction::restore(int64_t version) {
       {"pool_edges", "pool, seq, edge"},
       {"steered_names", "name, pool"},
       {"edge_overrides", "edge, state, load"},
-      {"latency", "prefix, edge, rtt_ms"}};
+      {"latency", "prefix, edge, rtt_ms"},
+      {"health_objects", "kind, name, body"}};
   for (const auto& t : tables) {
     std::string end =
         std::string("UPDATE ") + t.name + " SET until = ?2 WHERE until IS NULL AND since > ?1";

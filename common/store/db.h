@@ -6,12 +6,12 @@
 // (BEGIN IMMEDIATE, so writers are serialized), and its commit appends one `changelog` row whose
 // `version` is the new config_version (= the highest changelog version, 0 for an empty database).
 //
-// The versioned tables (zones, records, settings, and for steering edges, pools, pool_edges,
-// steered_names, edge_overrides, latency) keep rows with a validity range instead of a
-// full copy per version: a row is part of version V when `since <= V AND (until IS NULL OR
-// until > V)`. Adding a row inserts it with since = new version; removing one sets until = new
-// version; nothing is ever updated in place or deleted. So a one-record change to a large zone
-// costs one row, every past version can be read back exactly (diff), and `rollback V` is a new
+// The versioned tables (zones, records, settings, for steering edges, pools, pool_edges,
+// steered_names, edge_overrides, latency, and healthd's health_objects) keep rows with a validity
+// range instead of a full copy per version: a row is part of version V when `since <= V AND (until
+// IS NULL OR until > V)`. Adding a row inserts it with since = new version; removing one sets until
+// = new version; nothing is ever updated in place or deleted. So a one-record change to a large
+// zone costs one row, every past version can be read back exactly (diff), and `rollback V` is a new
 // version that ends the rows V did not have and re-inserts the ones it had (history is never
 // rewritten). Live rows are the ones with until IS NULL.
 //
@@ -33,7 +33,7 @@ struct sqlite3;
 namespace cdn::store {
 
 // The schema this build writes; migrations bring older databases up to it.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct RecordRow {
   std::string owner;  // "www.example.com."
@@ -62,12 +62,22 @@ struct ChangeRow {
   std::string summary;  // "imported zone example.com. (12 records)"
 };
 
+// One cdn-healthd object: kind "check", "service", "prefix", "neighbor" or "drain", its name
+// (unique per kind) and its JSON body. common/store/health_config.h gives them their types.
+struct HealthObject {
+  std::string kind;
+  std::string name;
+  std::string body;
+  bool operator==(const HealthObject&) const = default;
+};
+
 // The whole versioned configuration at one version.
 struct Config {
   int64_t version = 0;
   std::vector<ZoneRow> zones;  // by name
   std::map<std::string, std::string> settings;
-  SteerConfig steer;  // geoip_path is left empty here: it is settings["geoip.path"]
+  SteerConfig steer;                 // geoip_path is left empty here: it is settings["geoip.path"]
+  std::vector<HealthObject> health;  // by kind, then name
 };
 
 struct CloseDb {
@@ -95,6 +105,8 @@ class Db {
   Result<std::map<std::string, std::string>> settings(int64_t version);
   // Edges, pools, steered names, overrides and latency (empty before schema 3).
   Result<SteerConfig> steer_config(int64_t version);
+  // cdn-healthd's objects (empty before schema 4), by kind then name.
+  Result<std::vector<HealthObject>> health_objects(int64_t version);
   Result<Config> config(int64_t version);
   Result<Config> current_config();
   // Newest first; limit 0 = all.
@@ -146,6 +158,11 @@ class Transaction {
   Status clear_edge_override(const std::string& edge);
   // Ends every live latency entry and inserts `entries`.
   Status replace_latency(const std::vector<LatencyEntry>& entries);
+
+  // cdn-healthd's objects: a put replaces the live object of that kind and name (or adds it);
+  // delete returns whether there was one.
+  Status put_health_object(const HealthObject& object);
+  Result<bool> delete_health_object(const std::string& kind, const std::string& name);
 
   // Makes the content equal to `version`'s.
   Status restore(int64_t version);

@@ -188,7 +188,7 @@ struct Probe : std::enable_shared_from_this<Probe> {
     if (done) {
       auto d = std::move(done);
       done = nullptr;
-      d(CheckResult{up, std::move(reason), {}});
+      d(CheckResult{up, std::move(reason), {}, {}});
     }
   }
 
@@ -246,27 +246,6 @@ class DnsCheck final : public Check {
 };
 
 }  // namespace
-
-Status validate_dns_options(const DnsOptions& options) {
-  if (options.qname.empty()) return Error("dns.qname", "must not be empty");
-  RdfPtr name(ldns_dname_new_frm_str(options.qname.c_str()));
-  if (!name) return Error("dns.qname", "'" + options.qname + "' is not a domain name");
-  if (options.qtype.empty() || ldns_get_rr_type_by_name(options.qtype.c_str()) == 0) {
-    return Error("dns.qtype", "unknown type '" + options.qtype + "'");
-  }
-  int rcode = 0;
-  if (!rcode_by_name(options.rcode, rcode)) {
-    return Error("dns.rcode", "unknown rcode '" + options.rcode + "' (NOERROR, NXDOMAIN, ...)");
-  }
-  if (!options.expect_address.empty()) {
-    boost::system::error_code error;
-    asio::ip::make_address(options.expect_address, error);
-    if (error) {
-      return Error("dns.expect_address", "'" + options.expect_address + "' is not an IP address");
-    }
-  }
-  return Ok{};
-}
 
 std::unique_ptr<Check> make_dns_check(const CheckSpec& spec, asio::io_context& io) {
   return std::make_unique<DnsCheck>(spec, io);

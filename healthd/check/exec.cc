@@ -44,7 +44,7 @@ class ExecCheck final : public Check {
     auto probe = std::make_shared<Probe>(io_, std::move(done));
     current_ = probe;
     if (auto error = probe->spawn(options_); !error.empty()) {
-      asio::post(io_, [probe, error] { probe->done(CheckResult{false, error, {}}); });
+      asio::post(io_, [probe, error] { probe->done(CheckResult{false, error, {}, {}}); });
       return;
     }
     probe->pidfd.async_wait(asio::posix::stream_descriptor::wait_read,
@@ -138,13 +138,13 @@ class ExecCheck final : public Check {
       boost::system::error_code ignored;
       pidfd.close(ignored);
       if (r < 0) {
-        done(CheckResult{false, std::string("waitpid: ") + std::strerror(errno), {}});
+        done(CheckResult{false, std::string("waitpid: ") + std::strerror(errno), {}, {}});
       } else if (killed) {
         // Whatever else was left in the group goes with it.
-        done(CheckResult{false, "killed after timeout", {}});
+        done(CheckResult{false, "killed after timeout", {}, {}});
       } else {
         bool up = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        done(CheckResult{up, describe_status(status), {}});
+        done(CheckResult{up, describe_status(status), {}, {}});
       }
     }
 

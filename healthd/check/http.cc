@@ -5,12 +5,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <cctype>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -234,16 +236,27 @@ struct Probe : std::enable_shared_from_this<Probe> {
     if (!o.body_contains.empty() && parsed->body.find(o.body_contains) == std::string::npos) {
       return finish(false, status + ", body does not contain '" + o.body_contains + "'");
     }
-    finish(true, status);
+    std::optional<double> load;
+    if (o.read_load) {
+      auto body = nlohmann::json::parse(parsed->body, nullptr, false);
+      if (body.is_object()) {
+        auto it = body.find("load");
+        if (it != body.end() && it->is_number() && it->get<double>() >= 0) {
+          load = std::min(1.0, it->get<double>());
+          status += ", load " + it->dump();
+        }
+      }
+    }
+    finish(true, status, load);
   }
 
-  void finish(bool up, std::string reason) {
+  void finish(bool up, std::string reason, std::optional<double> load = std::nullopt) {
     boost::system::error_code ignored;
     socket.close(ignored);
     if (done) {
       auto d = std::move(done);
       done = nullptr;
-      d(CheckResult{up, std::move(reason), {}});
+      d(CheckResult{up, std::move(reason), {}, load});
     }
   }
 

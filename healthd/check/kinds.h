@@ -18,9 +18,6 @@ std::unique_ptr<Check> make_http_check(const CheckSpec& spec, boost::asio::io_co
 std::unique_ptr<Check> make_dns_check(const CheckSpec& spec, boost::asio::io_context& io);
 std::unique_ptr<Check> make_exec_check(const CheckSpec& spec, boost::asio::io_context& io);
 
-// The kind-specific option checks that need the library of that kind (ldns for dns).
-Status validate_dns_options(const DnsOptions& options);
-
 // A validated "host:port" target as an Asio endpoint.
 template <class Endpoint>
 Endpoint to_asio(const std::string& target) {

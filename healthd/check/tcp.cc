@@ -23,9 +23,9 @@ class TcpCheck final : public Check {
       boost::system::error_code ignored;
       probe->socket.close(ignored);
       if (error) {
-        probe->done(CheckResult{false, describe(error), {}});
+        probe->done(CheckResult{false, describe(error), {}, {}});
       } else {
-        probe->done(CheckResult{true, "connected", {}});
+        probe->done(CheckResult{true, "connected", {}, {}});
       }
     });
   }

@@ -394,7 +394,7 @@ inline CheckResult run_probe(const CheckSpec& spec,
     auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!result && std::chrono::steady_clock::now() < hard) io.run_one_until(hard);
   }
-  if (!result) return CheckResult{false, "no result, even after cancel", {}};
+  if (!result) return CheckResult{false, "no result, even after cancel", {}, {}};
   return *result;
 }
 

@@ -12,8 +12,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const CheckResult kUp{true, "connected", {}};
-const CheckResult kRefused{false, "connect refused", {}};
+const CheckResult kUp{true, "connected", {}, {}};
+const CheckResult kRefused{false, "connect refused", {}, {}};
 
 DampingPolicy no_damping() {
   DampingPolicy d;

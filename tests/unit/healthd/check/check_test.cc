@@ -95,7 +95,7 @@ TEST_CASE("http options are validated field by field") {
   }
 }
 
-TEST_CASE("dns options are checked against what ldns knows") {
+TEST_CASE("dns options are checked: name, type, rcode, address") {
   auto spec = valid(CheckKind::Dns);
   SUBCASE("no name") {
     spec.dns.qname = "";
@@ -103,7 +103,7 @@ TEST_CASE("dns options are checked against what ldns knows") {
   }
   SUBCASE("unknown type") {
     spec.dns.qtype = "BOGUS";
-    CHECK(error_of(spec) == "check web: dns.qtype: unknown type 'BOGUS'");
+    CHECK(error_of(spec) == "check web: dns.qtype: unknown type 'BOGUS' (A, AAAA, SOA, TYPE65, ...)");
   }
   SUBCASE("unknown rcode") {
     spec.dns.rcode = "FINE";
@@ -112,6 +112,16 @@ TEST_CASE("dns options are checked against what ldns knows") {
   SUBCASE("an expected address that is not one") {
     spec.dns.expect_address = "192.0.2";
     CHECK(error_of(spec) == "check web: dns.expect_address: '192.0.2' is not an IP address");
+  }
+  SUBCASE("a name with an empty label") {
+    spec.dns.qname = "www..example.";
+    CHECK(error_of(spec) == "check web: dns.qname: 'www..example.' is not a domain name");
+  }
+  SUBCASE("RFC 3597 type numbers") {
+    spec.dns.qtype = "TYPE65";
+    CHECK(error_of(spec) == "");
+    spec.dns.qtype = "TYPE70000";
+    CHECK(error_of(spec) != "");
   }
   SUBCASE("other types and rcodes by name") {
     spec.dns.qtype = "AAAA";

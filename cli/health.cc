@@ -1,0 +1,785 @@
+// cli/health.cc: cdnctl check|service|prefix (cdn-healthd's objects), bgp neighbor|render|status,
+// health, drain and undrain. A change is stored only if the whole health configuration it
+// leaves behind passes build_health_config (common/store/health_config.h), so healthd never has
+// to refuse one at reload.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+
+#include "bgp/exabgp_config.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+#include "common/control/control.h"
+#include "common/store/health_config.h"
+
+namespace cdn::cli {
+namespace {
+
+std::string healthd_socket(const Context& ctx) { return ctx.run_dir + "/healthd.sock"; }
+
+// Reads the live objects and settings as `txn` sees them.
+struct Live {
+  std::vector<store::HealthObject> objects;
+  std::map<std::string, std::string> settings;
+};
+
+Result<Live> live(store::Db& db, const store::Transaction& txn) {
+  Live out;
+  auto objects = db.health_objects(txn.version() - 1);
+  if (!objects) return objects.error();
+  auto settings = db.settings(txn.version() - 1);
+  if (!settings) return settings.error();
+  out.objects = std::move(*objects);
+  out.settings = std::move(*settings);
+  return out;
+}
+
+Result<store::HealthConfig> read_health(const Context& ctx) {
+  auto db = open_db(ctx, false);
+  if (!db) return db.error();
+  if (auto st = db->exec("BEGIN"); !st) return st.error();
+  auto version = db->config_version();
+  if (!version) return version.error();
+  auto objects = db->health_objects(*version);
+  if (!objects) return objects.error();
+  auto settings = db->settings(*version);
+  if (!settings) return settings.error();
+  (void)db->exec("COMMIT");
+  auto built = store::build_health_config(*objects, *settings, *version);
+  for (const auto& e : built.errors) std::cerr << "cdnctl: warning: " << e.text() << '\n';
+  return built.config;
+}
+
+bool has_object(const Live& l, const std::string& kind, const std::string& name) {
+  for (const auto& o : l.objects) {
+    if (o.kind == kind && o.name == name) return true;
+  }
+  return false;
+}
+
+// One change to healthd's objects: `puts` replace or add, `deletes` (kind, name) go. Refused
+// unless the whole configuration after it is valid.
+struct Change {
+  std::vector<store::HealthObject> puts;
+  std::vector<std::pair<std::string, std::string>> deletes;
+  std::string summary;
+};
+
+int commit_health(const Context& ctx, const Change& change,
+                  const std::function<std::string(const Live&)>& precheck = {}) {
+  auto db = open_db(ctx, true);
+  if (!db) return fail(kExitRefused, db.error().text());
+  auto txn = begin_change(ctx, *db);
+  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto current = live(*db, *txn);
+  if (!current) return fail(kExitRefused, current.error().text());
+  if (precheck) {
+    if (auto why = precheck(*current); !why.empty()) return fail(kExitRefused, why);
+  }
+  Live next = *current;
+  for (const auto& [kind, name] : change.deletes) {
+    std::erase_if(next.objects,
+                  [&](const store::HealthObject& o) { return o.kind == kind && o.name == name; });
+  }
+  for (const auto& put : change.puts) {
+    std::erase_if(next.objects, [&](const store::HealthObject& o) {
+      return o.kind == put.kind && o.name == put.name;
+    });
+    next.objects.push_back(put);
+  }
+  auto built = store::build_health_config(next.objects, next.settings, txn->version());
+  if (!built.errors.empty()) {
+    for (const auto& e : built.errors) std::cerr << "cdnctl: refused: " << e.text() << '\n';
+    return kExitRefused;
+  }
+  for (const auto& [kind, name] : change.deletes) {
+    auto gone = txn->delete_health_object(kind, name);
+    if (!gone) return fail(kExitRefused, gone.error().text());
+  }
+  for (const auto& put : change.puts) {
+    if (auto st = txn->put_health_object(put); !st) return fail(kExitRefused, st.error().text());
+  }
+  return commit_change(*txn, change.summary);
+}
+
+// Asks healthd to load the current version, when it runs; prints what happened.
+void reload_healthd(const Context& ctx) {
+  std::string path = healthd_socket(ctx);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    std::cout << "healthd: not running here (no " << path << "); it reads this when it starts\n";
+    return;
+  }
+  auto reply = control::call(path, Json{{"cmd", "reload"}}, std::chrono::seconds(30));
+  if (!reply) {
+    std::cerr << "healthd: unreachable: " << reply.error().text() << '\n';
+  } else if (!reply->value("ok", false)) {
+    std::cerr << "healthd: refused: " << reply->value("error", std::string()) << '\n';
+  } else {
+    std::cout << "healthd: v" << reply->value("version", int64_t{0}) << " loaded\n";
+  }
+}
+
+// Asks healthd; kExitUnreachable when it does not answer.
+Result<Json> ask_healthd(const Context& ctx, const std::string& cmd) {
+  auto reply = control::call(healthd_socket(ctx), Json{{"cmd", cmd}}, std::chrono::seconds(10));
+  if (!reply) return reply.error();
+  if (!reply->value("ok", false)) {
+    return Error(healthd_socket(ctx), reply->value("error", std::string("refused")));
+  }
+  return *reply;
+}
+
+int64_t ms_of(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000)); }
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  return store::format_number(static_cast<double>(ms.count()) / 1000.0) + "s";
+}
+
+// ---------------------------------------------------------------------------- check
+
+struct CheckArgs {
+  std::string name, kind, target;
+  double interval = 5, timeout = 2, jitter = 0;
+  int rise = 3, fall = 3;
+  std::string path = "/", host, status = "200-399", body;
+  bool insecure = false;
+  std::string qname, qtype = "A", rcode = "NOERROR", expect;
+  std::vector<std::string> command;
+  bool shell = false;
+  bool json = false;
+};
+
+Result<health::CheckSpec> check_spec(const CheckArgs& a) {
+  health::CheckSpec spec;
+  spec.name = a.name;
+  auto kind = health::parse_check_kind(a.kind);
+  if (!kind) return Error("--kind", kind.error().what);
+  spec.kind = *kind;
+  spec.target = a.target;
+  spec.interval = std::chrono::milliseconds(ms_of(a.interval));
+  spec.timeout = std::chrono::milliseconds(ms_of(a.timeout));
+  spec.jitter = std::chrono::milliseconds(ms_of(a.jitter));
+  spec.rise = a.rise;
+  spec.fall = a.fall;
+  spec.http.path = a.path;
+  spec.http.host = a.host;
+  spec.http.body_contains = a.body;
+  spec.http.verify_tls = !a.insecure;
+  auto dash = a.status.find('-');
+  try {
+    spec.http.status_min = std::stoi(a.status.substr(0, dash));
+    spec.http.status_max =
+        dash == std::string::npos ? spec.http.status_min : std::stoi(a.status.substr(dash + 1));
+  } catch (const std::exception&) {
+    return Error("--status", "expected CODE or MIN-MAX, got '" + a.status + "'");
+  }
+  spec.dns.qname = a.qname;
+  spec.dns.qtype = a.qtype;
+  spec.dns.rcode = a.rcode;
+  spec.dns.expect_address = a.expect;
+  spec.exec.argv = a.command;
+  spec.exec.shell = a.shell;
+  if (spec.kind == health::CheckKind::Exec && !a.target.empty()) {
+    return Error("--target", "an exec check has no target");
+  }
+  if (auto ok = health::validate(spec); !ok) return ok.error();
+  return spec;
+}
+
+std::string check_detail(const health::CheckSpec& c) {
+  std::string out = "every " + seconds_text(c.interval) + ", timeout " + seconds_text(c.timeout) +
+                    ", rise " + std::to_string(c.rise) + ", fall " + std::to_string(c.fall);
+  switch (c.kind) {
+    case health::CheckKind::Http:
+    case health::CheckKind::Https:
+      out += ", GET " + c.http.path + " status " + std::to_string(c.http.status_min) + "-" +
+             std::to_string(c.http.status_max);
+      if (!c.http.body_contains.empty()) out += " body~'" + c.http.body_contains + "'";
+      if (!c.http.verify_tls) out += " insecure";
+      break;
+    case health::CheckKind::Dns:
+      out += ", " + c.dns.qname + " " + c.dns.qtype + " -> " + c.dns.rcode;
+      if (!c.dns.expect_address.empty()) out += " " + c.dns.expect_address;
+      break;
+    case health::CheckKind::Exec:
+      out += ", " + std::string(c.exec.shell ? "sh -c " : "") + join_list(c.exec.argv, " ");
+      break;
+    case health::CheckKind::Tcp:
+      break;
+  }
+  return out;
+}
+
+void add_check_commands(CLI::App& app, Context& ctx) {
+  auto* group =
+      app.add_subcommand("check", "cdn-healthd's health checks (cdnctl check add|list|delete)");
+  group->require_subcommand(1);
+  {
+    auto a = std::make_shared<CheckArgs>();
+    auto* cmd = group->add_subcommand("add", "Add or replace a check (a new config version)");
+    cmd->add_option("NAME", a->name, "Check name")->required();
+    cmd->add_option("--kind", a->kind, "tcp, http, https, dns or exec")->required();
+    cmd->add_option("--target", a->target,
+                    "HOST:PORT probed (not for exec): 127.0.0.1:53, [::1]:80");
+    cmd->add_option("--interval", a->interval, "Seconds between probes")->capture_default_str();
+    cmd->add_option("--timeout", a->timeout, "Seconds a probe may take (<= interval)")
+        ->capture_default_str();
+    cmd->add_option("--jitter", a->jitter, "Each interval moves by up to this (<= interval/2)")
+        ->capture_default_str();
+    cmd->add_option("--rise", a->rise, "Consecutive successes to be up")->capture_default_str();
+    cmd->add_option("--fall", a->fall, "Consecutive failures to be down")->capture_default_str();
+    cmd->add_option("--path", a->path, "http(s): path")->capture_default_str();
+    cmd->add_option("--host", a->host, "http(s): Host header and TLS SNI");
+    cmd->add_option("--status", a->status, "http(s): accepted status, CODE or MIN-MAX")
+        ->capture_default_str();
+    cmd->add_option("--body", a->body, "http(s): the body must contain this");
+    cmd->add_flag("--insecure", a->insecure, "https: accept any certificate");
+    cmd->add_option("--qname", a->qname, "dns: the name asked");
+    cmd->add_option("--qtype", a->qtype, "dns: the type asked")->capture_default_str();
+    cmd->add_option("--rcode", a->rcode, "dns: the rcode expected")->capture_default_str();
+    cmd->add_option("--expect", a->expect, "dns: an address the answer must hold");
+    cmd->add_flag("--shell", a->shell, "exec: run COMMAND with /bin/sh -c (one string)");
+    cmd->add_option("COMMAND", a->command, "exec: the command and its arguments, after --");
+    cmd->footer(
+        "Examples:\n"
+        "  cdnctl check add dnsd --kind dns --target 127.0.0.1:53 --qname example.com. "
+        "--qtype SOA --interval 1 --timeout 0.5\n"
+        "  cdnctl check add web --kind http --target 127.0.0.1:80 --path /health "
+        "--status 200-299\n"
+        "  cdnctl check add disk --kind exec --interval 10 -- /usr/lib/nagios/check_disk -w 10%\n"
+        "A check does nothing until a service uses it (cdnctl service add).");
+    cmd->callback([&ctx, a] {
+      ctx.run = [&ctx, a] {
+        auto spec = check_spec(*a);
+        if (!spec) return fail(kExitRefused, "refused: " + spec.error().text());
+        Change change;
+        change.puts.push_back(store::to_object(*spec));
+        change.summary = "check " + a->name + ": " + std::string(health::to_string(spec->kind)) +
+                         (spec->target.empty() ? "" : " " + spec->target) + ", " +
+                         check_detail(*spec);
+        return commit_health(ctx, change);
+      };
+    });
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* cmd = group->add_subcommand("delete", "Delete a check no service uses");
+    cmd->add_option("NAME", *name, "Check name")->required();
+    cmd->callback([&ctx, name] {
+      ctx.run = [&ctx, name] {
+        Change change;
+        change.deletes.push_back({"check", *name});
+        change.summary = "deleted check " + *name;
+        return commit_health(ctx, change, [&](const Live& l) {
+          return has_object(l, "check", *name) ? "" : "no check " + *name;
+        });
+      };
+    });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = group->add_subcommand("list", "List the checks");
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->callback([&ctx, json] {
+      ctx.run = [&ctx, json] {
+        auto cfg = read_health(ctx);
+        if (!cfg) return fail(kExitRefused, cfg.error().text());
+        if (*json) {
+          Json out = Json::array();
+          for (const auto& c : cfg->checks) {
+            Json j = health::to_json(c);
+            j["name"] = c.name;
+            out.push_back(j);
+          }
+          print_json(Json{{"version", cfg->version}, {"checks", out}});
+          return kExitOk;
+        }
+        Table t({"NAME", "KIND", "TARGET", "DETAIL"});
+        for (const auto& c : cfg->checks) {
+          t.add({c.name, std::string(health::to_string(c.kind)), c.target, check_detail(c)});
+        }
+        t.print();
+        return kExitOk;
+      };
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------- service
+
+void add_service_commands(CLI::App& app, Context& ctx) {
+  auto* group = app.add_subcommand(
+      "service", "Services: checks grouped; prefixes are announced while their services are up");
+  group->require_subcommand(1);
+  {
+    auto s = std::make_shared<store::Service>();
+    auto* cmd = group->add_subcommand("add", "Add or replace a service");
+    cmd->add_option("NAME", s->name, "Service name ([a-z0-9-]+)")->required();
+    cmd->add_option("--check", s->checks, "A check the service needs (repeatable)")->required();
+    cmd->add_flag("--shared", s->shared,
+                  "A dependency other PoPs share (an origin): its failure alerts, never withdraws");
+    cmd->footer("Example: cdnctl service add dns --check dnsd --check disk");
+    cmd->callback([&ctx, s] {
+      ctx.run = [&ctx, s] {
+        Change change;
+        change.puts.push_back(store::to_object(*s));
+        change.summary = "service " + s->name + ": checks " + join_list(s->checks, ", ") +
+                         (s->shared ? " (shared)" : "");
+        return commit_health(ctx, change);
+      };
+    });
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* cmd = group->add_subcommand("delete", "Delete a service no prefix uses");
+    cmd->add_option("NAME", *name, "Service name")->required();
+    cmd->callback([&ctx, name] {
+      ctx.run = [&ctx, name] {
+        Change change;
+        change.deletes.push_back({"service", *name});
+        change.summary = "deleted service " + *name;
+        return commit_health(ctx, change, [&](const Live& l) {
+          return has_object(l, "service", *name) ? "" : "no service " + *name;
+        });
+      };
+    });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = group->add_subcommand("list", "List the services");
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->callback([&ctx, json] {
+      ctx.run = [&ctx, json] {
+        auto cfg = read_health(ctx);
+        if (!cfg) return fail(kExitRefused, cfg.error().text());
+        Json out = Json::array();
+        Table t({"NAME", "CHECKS", "SHARED"});
+        for (const auto& s : cfg->services) {
+          out.push_back(Json{{"name", s.name}, {"checks", s.checks}, {"shared", s.shared}});
+          t.add({s.name, join_list(s.checks, ","), s.shared ? "yes" : "no"});
+        }
+        if (*json) {
+          print_json(Json{{"version", cfg->version}, {"services", out}});
+        } else {
+          t.print();
+        }
+        return kExitOk;
+      };
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------- prefix
+
+void add_prefix_commands(CLI::App& app, Context& ctx) {
+  auto* group = app.add_subcommand("prefix", "Anycast prefixes announced through ExaBGP");
+  group->require_subcommand(1);
+  {
+    struct Args {
+      store::AnycastPrefix p;
+      int64_t med = -1;
+    };
+    auto a = std::make_shared<Args>();
+    auto* cmd = group->add_subcommand("add", "Add or replace an anycast prefix");
+    cmd->add_option("PREFIX", a->p.prefix, "192.0.2.0/24, 2001:db8::/48")->required();
+    cmd->add_option("--next-hop", a->p.next_hop, "Next hop, of the prefix's family")->required();
+    cmd->add_option("--service", a->p.services, "Announced while this service is up (repeatable)")
+        ->required();
+    cmd->add_option("--community", a->p.communities, "ASN:VALUE (repeatable)");
+    cmd->add_option("--large-community", a->p.large_communities,
+                    "GLOBAL:LOCAL1:LOCAL2 (repeatable)");
+    cmd->add_option("--med", a->med, "MULTI_EXIT_DISC")
+        ->check(CLI::Range(int64_t{0}, int64_t{4294967295}));
+    cmd->footer(
+        "Example: cdnctl prefix add 192.0.2.53/32 --next-hop 198.51.100.2 --service dns\n"
+        "A prefix is withdrawn while one of its local services is down (never announced with a\n"
+        "worse MED instead); after a recovery it waits bgp.reannounce_delay seconds more.");
+    cmd->callback([&ctx, a] {
+      ctx.run = [&ctx, a] {
+        store::AnycastPrefix p = a->p;
+        auto canonical = store::canonical_prefix(p.prefix);
+        if (!canonical) return fail(kExitRefused, "refused: " + canonical.error().text());
+        p.prefix = *canonical;
+        if (a->med >= 0) p.med = static_cast<uint32_t>(a->med);
+        Change change;
+        change.puts.push_back(store::to_object(p));
+        change.summary = "prefix " + p.prefix + " via " + p.next_hop + " while " +
+                         join_list(p.services, ", ") + " up";
+        return commit_health(ctx, change);
+      };
+    });
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* cmd = group->add_subcommand("delete", "Delete an anycast prefix (and its drain)");
+    cmd->add_option("PREFIX", *name, "The prefix")->required();
+    cmd->callback([&ctx, name] {
+      ctx.run = [&ctx, name] {
+        auto canonical = store::canonical_prefix(*name);
+        if (!canonical) return fail(kExitRefused, "refused: " + canonical.error().text());
+        Change change;
+        change.deletes.push_back({"prefix", *canonical});
+        change.deletes.push_back({"drain", *canonical});
+        change.summary = "deleted prefix " + *canonical;
+        return commit_health(ctx, change, [&](const Live& l) {
+          return has_object(l, "prefix", *canonical) ? "" : "no prefix " + *canonical;
+        });
+      };
+    });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = group->add_subcommand("list", "List the anycast prefixes");
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->callback([&ctx, json] {
+      ctx.run = [&ctx, json] {
+        auto cfg = read_health(ctx);
+        if (!cfg) return fail(kExitRefused, cfg.error().text());
+        Json out = Json::array();
+        Table t({"PREFIX", "NEXT-HOP", "SERVICES", "COMMUNITIES", "MED", "DRAIN"});
+        for (const auto& p : cfg->prefixes) {
+          const auto* d = cfg->drain_for(p.prefix);
+          Json j = Json::parse(store::to_object(p).body);
+          j["prefix"] = p.prefix;
+          if (d)
+            j["drain"] = Json{{"target", d->target},
+                              {"graceful_seconds", d->graceful_seconds},
+                              {"started", d->started}};
+          out.push_back(j);
+          std::vector<std::string> communities = p.communities;
+          communities.insert(communities.end(), p.large_communities.begin(),
+                             p.large_communities.end());
+          t.add({p.prefix, p.next_hop, join_list(p.services, ","), join_list(communities, ","),
+                 p.med ? std::to_string(*p.med) : "-",
+                 d ? "since " + format_time(d->started) : "-"});
+        }
+        if (*json) {
+          print_json(Json{{"version", cfg->version}, {"prefixes", out}});
+        } else {
+          t.print();
+        }
+        return kExitOk;
+      };
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------- bgp
+
+void add_bgp_commands(CLI::App& app, Context& ctx) {
+  auto* group = app.add_subcommand("bgp", "BGP: neighbors, the ExaBGP config, the routes' state");
+  group->require_subcommand(1);
+  {
+    auto* neighbor = group->add_subcommand("neighbor", "The routers ExaBGP peers with");
+    neighbor->require_subcommand(1);
+    auto nb_args = std::make_shared<store::BgpNeighbor>();
+    auto* add = neighbor->add_subcommand("add", "Add or replace a neighbor");
+    add->add_option("ADDRESS", nb_args->address, "The router's address")->required();
+    add->add_option("--peer-as", nb_args->peer_as, "Its AS number")->required();
+    add->add_option("--md5", nb_args->md5_password, "TCP MD5 password (RFC 2385)");
+    add->add_option("--local-address", nb_args->local_address,
+                    "Address to connect from (default bgp.local_address)");
+    add->footer("Example: cdnctl bgp neighbor add 198.51.100.1 --peer-as 64500");
+    add->callback([&ctx, nb_args] {
+      ctx.run = [&ctx, nb_args] {
+        Change change;
+        change.puts.push_back(store::to_object(*nb_args));
+        change.summary = "neighbor " + nb_args->address + " AS" + std::to_string(nb_args->peer_as);
+        return commit_health(ctx, change);
+      };
+    });
+    auto name = std::make_shared<std::string>();
+    auto* del = neighbor->add_subcommand("delete", "Delete a neighbor");
+    del->add_option("ADDRESS", *name, "The router's address")->required();
+    del->callback([&ctx, name] {
+      ctx.run = [&ctx, name] {
+        Change change;
+        change.deletes.push_back({"neighbor", *name});
+        change.summary = "deleted neighbor " + *name;
+        return commit_health(ctx, change, [&](const Live& l) {
+          return has_object(l, "neighbor", *name) ? "" : "no neighbor " + *name;
+        });
+      };
+    });
+    auto json = std::make_shared<bool>(false);
+    auto* list = neighbor->add_subcommand("list", "List the neighbors");
+    list->add_flag("--json", *json, "Print JSON");
+    list->callback([&ctx, json] {
+      ctx.run = [&ctx, json] {
+        auto cfg = read_health(ctx);
+        if (!cfg) return fail(kExitRefused, cfg.error().text());
+        Json out = Json::array();
+        Table t({"ADDRESS", "PEER-AS", "LOCAL-ADDRESS", "MD5"});
+        for (const auto& n : cfg->neighbors) {
+          out.push_back(Json{{"address", n.address},
+                             {"peer_as", n.peer_as},
+                             {"local_address", n.local_address},
+                             {"md5", !n.md5_password.empty()}});
+          t.add({n.address, std::to_string(n.peer_as),
+                 n.local_address.empty() ? "-" : n.local_address,
+                 n.md5_password.empty() ? "no" : "yes"});
+        }
+        if (*json) {
+          print_json(Json{{"version", cfg->version}, {"neighbors", out}});
+        } else {
+          t.print();
+        }
+        return kExitOk;
+      };
+    });
+  }
+  {
+    struct Args {
+      std::string bridge, output;
+      bool env = false;
+    };
+    auto a = std::make_shared<Args>();
+    auto* cmd =
+        group->add_subcommand("render", "Print ExaBGP's config (exabgp.conf) from the database");
+    cmd->add_option("--bridge", a->bridge,
+                    "cdn-exabgp-bridge to run (default: the one beside cdnctl, else "
+                    "/usr/bin/cdn-exabgp-bridge)");
+    cmd->add_option("--output", a->output, "Write to FILE (atomically) instead of stdout");
+    cmd->add_flag("--env", a->env,
+                  "Print ExaBGP's environment instead (EnvironmentFile= syntax: CLI pipes off, "
+                  "acks on)");
+    cmd->footer(
+        "Example: cdnctl bgp render --output /etc/cdn/exabgp.conf\n"
+        "Needs bgp.local_as, bgp.router_id, bgp.local_address and a neighbor.");
+    cmd->callback([&ctx, a] {
+      ctx.run = [&ctx, a] {
+        std::string text;
+        if (a->env) {
+          text = bgp::exabgp_environment();
+        } else {
+          auto cfg = read_health(ctx);
+          if (!cfg) return fail(kExitRefused, cfg.error().text());
+          std::string bridge = a->bridge;
+          if (bridge.empty()) {
+            std::error_code ec;
+            auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+            auto beside = self.parent_path().parent_path() / "bgp" / "cdn-exabgp-bridge";
+            auto sibling = self.parent_path() / "cdn-exabgp-bridge";
+            bridge = std::filesystem::exists(sibling, ec)  ? sibling.string()
+                     : std::filesystem::exists(beside, ec) ? beside.string()
+                                                           : "/usr/bin/cdn-exabgp-bridge";
+          }
+          bridge = std::filesystem::absolute(bridge).string();
+          bgp::ExabgpConfig x;
+          x.local_as = cfg->bgp.local_as;
+          x.router_id = cfg->bgp.router_id;
+          x.local_address = cfg->bgp.local_address;
+          x.hold_time = cfg->bgp.hold_time;
+          for (const auto& nb : cfg->neighbors) {
+            bgp::ExabgpNeighbor en;
+            en.address = nb.address;
+            en.peer_as = nb.peer_as;
+            en.md5_password = nb.md5_password;
+            en.local_address = nb.local_address;
+            bool v4_session = nb.address.find(':') == std::string::npos;
+            bool any_v4 = false, any_v6 = false;
+            for (const auto& p : cfg->prefixes) {
+              (p.prefix.find(':') == std::string::npos ? any_v4 : any_v6) = true;
+            }
+            en.ipv4_unicast = any_v4 || (v4_session && !any_v6);
+            en.ipv6_unicast = any_v6;
+            x.neighbors.push_back(std::move(en));
+          }
+          x.bridge_command = {bridge, "--db", std::filesystem::absolute(ctx.db_path).string(),
+                              "--healthd", healthd_socket(ctx)};
+          auto rendered = bgp::render_exabgp_config(x);
+          if (!rendered) return fail(kExitRefused, "refused: " + rendered.error().text());
+          text = *rendered;
+        }
+        if (a->output.empty()) {
+          std::cout << text;
+          return kExitOk;
+        }
+        std::string tmp = a->output + ".tmp";
+        {
+          std::ofstream out(tmp, std::ios::trunc);
+          out << text;
+          if (!out.flush()) return fail(kExitRefused, tmp + ": cannot write");
+        }
+        std::error_code ec;
+        std::filesystem::rename(tmp, a->output, ec);
+        if (ec) return fail(kExitRefused, a->output + ": " + ec.message());
+        std::cout << "wrote " << a->output << '\n';
+        return kExitOk;
+      };
+    });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = group->add_subcommand(
+        "status", "Each prefix: what healthd wants announced, why, and what ExaBGP confirmed");
+    cmd->add_flag("--json", *json, "Print JSON (cdn-healthd's answer)");
+    cmd->footer("Exit 3 when cdn-healthd does not answer.");
+    cmd->callback([&ctx, json] {
+      ctx.run = [&ctx, json] {
+        auto reply = ask_healthd(ctx, "bgp-status");
+        if (!reply) return fail(kExitUnreachable, "healthd: " + reply.error().text());
+        if (*json) {
+          print_json(*reply);
+          return kExitOk;
+        }
+        const auto& b = (*reply)["bridge"];
+        std::cout << "config v" << reply->value("version", int64_t{0}) << ", local AS "
+                  << reply->value("local_as", int64_t{0}) << ", bridge "
+                  << (b.value("connected", false) ? "connected" : "not connected");
+        if (!b.value("exabgp", std::string()).empty()) {
+          std::cout << ", session " << b.value("exabgp", std::string());
+        }
+        if (!reply->value("ready", false)) std::cout << ", checks warming up (no routes sent yet)";
+        std::cout << '\n';
+        Table t({"PREFIX", "DESIRED", "CONFIRMED", "SYNC", "REASON"});
+        for (const auto& p : (*reply)["prefixes"]) {
+          std::string reason = p.value("reason", std::string());
+          for (const auto& alert : p["alerts"]) reason += "; " + alert.get<std::string>();
+          t.add({p.value("prefix", std::string()), p.value("desired", std::string()),
+                 p.value("confirmed", std::string()), p.value("in_sync", false) ? "yes" : "no",
+                 reason});
+        }
+        t.print();
+        for (const auto& r : b["reports"]) {
+          if (r.value("kind", std::string()) == "applied") continue;
+          std::cout << "bridge: " << r.value("kind", std::string()) << " "
+                    << r.value("prefix", std::string()) << " " << r.value("detail", std::string())
+                    << r.value("line", std::string()) << '\n';
+        }
+        return kExitOk;
+      };
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------- health
+
+void add_health_command(CLI::App& app, Context& ctx) {
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand(
+      "health", "Every check and edge probe: state, last result, last change and why");
+  cmd->add_flag("--json", *json, "Print JSON (cdn-healthd's answer)");
+  cmd->footer("Exit 3 when cdn-healthd does not answer.");
+  cmd->callback([&ctx, json] {
+    ctx.run = [&ctx, json] {
+      auto reply = ask_healthd(ctx, "health");
+      if (!reply) return fail(kExitUnreachable, "healthd: " + reply.error().text());
+      if (*json) {
+        print_json(*reply);
+        return kExitOk;
+      }
+      for (const char* what : {"checks", "edges"}) {
+        if ((*reply)[what].empty()) continue;
+        std::cout << (std::string(what) == "checks" ? "checks:" : "edge probes:") << '\n';
+        Table t({"NAME", "KIND", "TARGET", "STATE", "LAST", "CHANGED", "CHANGES", "WHY"});
+        for (const auto& c : (*reply)[what]) {
+          std::string last = c.contains("last") ? c["last"].value("reason", std::string()) : "-";
+          std::string changed = "-", why = c.value("reason", std::string());
+          if (c.contains("last_change")) {
+            changed = format_time(c["last_change"].value("at", int64_t{0}));
+            why = c["last_change"].value("reason", std::string());
+          }
+          t.add({c.value("name", std::string()), c.value("kind", std::string()),
+                 c.value("target", std::string()), c.value("state", std::string()), last, changed,
+                 std::to_string(c.value("changes", 0)), why});
+        }
+        t.print();
+      }
+      if (!(*reply)["services"].empty()) {
+        std::cout << "services:\n";
+        Table t({"NAME", "STATE", "CHECKS", "SHARED"});
+        for (const auto& s : (*reply)["services"]) {
+          std::vector<std::string> checks = s["checks"].get<std::vector<std::string>>();
+          t.add({s.value("name", std::string()), s.value("state", std::string()),
+                 join_list(checks, ","), s.value("shared", false) ? "yes" : "no"});
+        }
+        t.print();
+      }
+      return kExitOk;
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------- drain
+
+void add_drain_commands(CLI::App& app, Context& ctx) {
+  struct Args {
+    std::string prefix;
+    bool all = false;
+    int64_t graceful = 0;
+  };
+  for (bool drain : {true, false}) {
+    auto a = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand(
+        drain ? "drain" : "undrain",
+        drain ? "Take anycast prefixes out of service (kept across restarts, until undrain)"
+              : "End a drain: the prefixes follow their services again");
+    cmd->add_option("PREFIX", a->prefix, "The prefix");
+    cmd->add_flag("--all", a->all, "Every prefix of this box (and its edges in DNS steering)");
+    if (drain) {
+      cmd->add_option("--graceful", a->graceful,
+                      "First announce with the AS path prepended and GRACEFUL_SHUTDOWN "
+                      "(65535:0) this many seconds, then withdraw")
+          ->check(CLI::Range(int64_t{0}, int64_t{86400}));
+      cmd->footer(
+          "Examples:\n  cdnctl drain --all --graceful 60\n  cdnctl drain 192.0.2.53/32\n"
+          "cdn-healthd is asked to load the change at once.");
+    }
+    cmd->callback([&ctx, a, drain] {
+      ctx.run = [&ctx, a, drain] {
+        if (a->all == !a->prefix.empty()) {
+          return fail(kExitUsage, "give a PREFIX or --all (one of them)");
+        }
+        std::string target = store::kDrainAll;
+        if (!a->all) {
+          auto canonical = store::canonical_prefix(a->prefix);
+          if (!canonical) return fail(kExitRefused, "refused: " + canonical.error().text());
+          target = *canonical;
+        }
+        Change change;
+        if (drain) {
+          store::Drain d;
+          d.target = target;
+          d.graceful_seconds = a->graceful;
+          d.started = static_cast<int64_t>(::time(nullptr));
+          change.puts.push_back(store::to_object(d));
+          change.summary =
+              "drain " + target +
+              (a->graceful > 0 ? " (graceful " + std::to_string(a->graceful) + " s)" : "");
+        } else {
+          change.deletes.push_back({"drain", target});
+          change.summary = "undrain " + target;
+        }
+        int rc = commit_health(ctx, change, [&](const Live& l) -> std::string {
+          if (!drain && !has_object(l, "drain", target)) return target + " is not drained";
+          if (!a->all && !has_object(l, "prefix", target)) return "no anycast prefix " + target;
+          return "";
+        });
+        if (rc == kExitOk) reload_healthd(ctx);
+        return rc;
+      };
+    });
+  }
+}
+
+}  // namespace
+
+void add_health_commands(CLI::App& app, Context& ctx) {
+  add_check_commands(app, ctx);
+  add_service_commands(app, ctx);
+  add_prefix_commands(app, ctx);
+  add_bgp_commands(app, ctx);
+  add_health_command(app, ctx);
+  add_drain_commands(app, ctx);
+}
+
+}  // namespace cdn::cli
