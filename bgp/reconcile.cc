@@ -118,6 +118,12 @@ Step Reconciler::healthd_lost(Time now) {
   return {};
 }
 
+Step Reconciler::healthd_waiting(Time now) {
+  // Alive, its checks warming up (a bounded time): what ExaBGP has stays until its first set.
+  if (!expired_ && !healthd_up_) lost_since_ = now;
+  return {};
+}
+
 std::optional<Time> Reconciler::grace_deadline() const {
   if (!started_ || healthd_up_ || expired_ || !lost_since_) return std::nullopt;
   return *lost_since_ + config_.grace;

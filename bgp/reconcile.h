@@ -85,6 +85,9 @@ class Reconciler {
   Step healthd_full_set(const routing::RouteSet& desired, Time now);
   Step healthd_diff(const routing::RouteDiff& change, Time now);
   Step healthd_lost(Time now);  // the grace period counts from `now`
+  // healthd answered but has no route set yet (a restart warming up its checks): the grace
+  // period starts again from `now`, unless it already ran out.
+  Step healthd_waiting(Time now);
   Step tick(Time now);
   Step ack_done();
   Step ack_error();

@@ -56,6 +56,7 @@ class StateMachine {
   const std::string& reason() const { return reason_; }
   std::optional<Clock::TimePoint> held_until() const;
   Clock::Duration next_hold_down() const { return hold_; }
+  int recent_changes() const { return static_cast<int>(changes_.size()); }  // in the window
 
  private:
   std::optional<Transition> move_to(State next, std::string reason);

@@ -1,0 +1,541 @@
+// healthd/daemon.cc: cdn-healthd's threads and control commands (see daemon.h).
+#include "healthd/daemon.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/control/control.h"
+#include "common/log.h"
+#include "common/net/prefix.h"
+#include "common/store/health_config.h"
+#include "common/store/steer_config.h"
+#include "healthd/planner.h"
+#include "healthd/scheduler.h"
+
+namespace cdn::health {
+namespace {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr auto kEvaluateEvery = 200ms;
+constexpr auto kPushEvery = 250ms;
+constexpr auto kFullSyncEvery = 5s;
+constexpr auto kBridgeSeenWithin = 5s;
+constexpr size_t kKeptReports = 50;
+
+int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double seconds(Clock::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+// The edge monitor's probe of one edge: its status URL over HTTP.
+std::vector<CheckSpec> edge_specs(const store::SteerConfig& steer,
+                                  const store::EdgeMonitorSettings& m) {
+  std::vector<CheckSpec> out;
+  for (const auto& edge : steer.edges) {
+    if (steer.pools_using_edge(edge.name).empty()) continue;
+    CheckSpec spec;
+    spec.name = edge.name;
+    spec.kind = CheckKind::Http;
+    spec.target = !edge.ipv4.empty() ? edge.ipv4 + ":" + std::to_string(m.port)
+                                     : "[" + edge.ipv6 + "]:" + std::to_string(m.port);
+    spec.interval = std::chrono::milliseconds(m.interval_ms);
+    spec.timeout = std::chrono::milliseconds(m.timeout_ms);
+    spec.jitter = spec.interval / 10;
+    spec.rise = m.rise;
+    spec.fall = m.fall;
+    spec.http.path = m.path;
+    spec.http.status_min = 200;
+    spec.http.status_max = 299;
+    spec.http.read_load = true;
+    if (validate(spec)) out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+bool same_specs(const std::vector<CheckSpec>& a, const std::vector<CheckSpec>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || to_json(a[i]) != to_json(b[i])) return false;
+  }
+  return true;
+}
+
+Clock::Duration warm_up(const std::vector<CheckSpec>& specs) {
+  Clock::Duration longest{0};
+  for (const auto& s : specs) {
+    longest = std::max<Clock::Duration>(
+        longest, s.interval * std::max(s.rise, s.fall) + s.timeout + s.jitter + 500ms);
+  }
+  return longest;
+}
+
+}  // namespace
+
+struct Daemon::Impl {
+  DaemonOptions options;
+  const Clock& clock;
+  DampingPolicy damping;
+
+  // Guards everything below up to `stop`.
+  mutable std::mutex mu;
+  std::condition_variable routes_cv;  // generation changed, or stopping
+  store::HealthConfig config;
+  store::SteerConfig steer;
+  std::unique_ptr<Scheduler> checks;
+  std::unique_ptr<Scheduler> edges;
+  std::vector<CheckSpec> check_specs;
+  std::vector<CheckSpec> edge_check_specs;
+  Planner planner;
+  Plan plan;
+  uint64_t generation = 0;
+  bool ready = false;
+  Clock::TimePoint ready_deadline{};
+  // What the bridge said last.
+  std::optional<Clock::TimePoint> bridge_seen;
+  Json bridge_confirmed = Json::array();
+  std::string bridge_exabgp;
+  std::deque<Json> bridge_reports;
+  bool stop = false;
+
+  // Check transitions, written from the scheduler threads.
+  struct History {
+    std::optional<Transition> last;
+    uint64_t changes = 0;
+  };
+  std::mutex events_mu;
+  std::map<std::string, History> history;
+
+  std::mutex wake_mu;
+  std::condition_variable wake_cv;
+  bool woken = false;
+
+  std::thread plan_thread;
+  std::thread push_thread;
+  std::unique_ptr<control::Server> server;
+
+  Impl(DaemonOptions o, const Clock& c)
+      : options(std::move(o)), clock(c), damping(), planner(damping, c) {}
+
+  void wake() {
+    {
+      std::lock_guard lock(wake_mu);
+      woken = true;
+    }
+    wake_cv.notify_all();
+  }
+
+  Scheduler::Callbacks callbacks(const char* what) {
+    Scheduler::Callbacks cb;
+    cb.on_change = [this, what](const CheckSpec& spec, const Transition& t) {
+      {
+        std::lock_guard lock(events_mu);
+        auto& h = history[std::string(what) + "/" + spec.name];
+        h.last = t;
+        ++h.changes;
+      }
+      wake();
+    };
+    return cb;
+  }
+
+  // Checks are started here; `mu` is held by the caller.
+  void install(store::HealthConfig next, store::SteerConfig next_steer) {
+    DampingPolicy per_check = damping;
+    per_check.enabled = false;  // the planner damps per prefix (planner.h)
+    if (!checks || !same_specs(check_specs, next.checks)) {
+      if (checks) checks->stop();
+      checks.reset();
+      check_specs = next.checks;
+      if (!check_specs.empty()) {
+        checks = std::make_unique<Scheduler>(check_specs, per_check, clock, callbacks("check"));
+        checks->start();
+      }
+      if (!ready) ready_deadline = clock.now() + warm_up(check_specs);
+    }
+    auto next_edges = edge_specs(next_steer, next.monitor);
+    if (!same_specs(edge_check_specs, next_edges) || (!edges && !next_edges.empty())) {
+      if (edges) edges->stop();
+      edges.reset();
+      edge_check_specs = std::move(next_edges);
+      if (!edge_check_specs.empty() && !options.dnsd_control.empty()) {
+        edges = std::make_unique<Scheduler>(edge_check_specs, per_check, clock, callbacks("edge"));
+        edges->start();
+      }
+    }
+    planner.configure(next);
+    config = std::move(next);
+    steer = std::move(next_steer);
+  }
+
+  Result<int64_t> load() {
+    auto next = store::read_health_config(options.db_path);
+    if (!next) return next.error();
+    auto next_steer = store::read_steer_config(options.db_path);
+    if (!next_steer) return next_steer.error();
+    int64_t version = next->version;
+    {
+      std::lock_guard lock(mu);
+      install(std::move(*next), std::move(*next_steer));
+    }
+    wake();
+    return version;
+  }
+
+  std::vector<CheckStatus> statuses(const std::unique_ptr<Scheduler>& s) const {
+    return s ? s->statuses() : std::vector<CheckStatus>{};
+  }
+
+  void evaluate() {
+    std::unique_lock lock(mu);
+    std::map<std::string, State> states;
+    std::map<std::string, std::string> reasons;
+    bool all_known = true;
+    for (const auto& s : statuses(checks)) {
+      states[s.name] = s.state;
+      reasons[s.name] = s.reason;
+      all_known &= s.state != State::Unknown;
+    }
+    Plan next = planner.evaluate(states, reasons, unix_seconds());
+    for (const auto& p : next.prefixes) {
+      auto old = std::find_if(plan.prefixes.begin(), plan.prefixes.end(),
+                              [&](const PrefixStatus& o) { return o.prefix == p.prefix; });
+      if (old == plan.prefixes.end() || old->state != p.state) {
+        log::info("prefix.change", {{"prefix", p.prefix},
+                                    {"state", std::string(to_string(p.state))},
+                                    {"reason", p.reason}});
+      }
+    }
+    bool changed = next.routes != plan.routes;
+    plan = std::move(next);
+    if (!ready && (all_known || clock.now() >= ready_deadline)) {
+      ready = true;
+      changed = true;
+      log::info("routes.ready",
+                {{"routes", uint64_t(plan.routes.routes.size())}, {"all_checks_known", all_known}});
+    }
+    if (ready && changed) {
+      ++generation;
+      lock.unlock();
+      routes_cv.notify_all();
+    }
+  }
+
+  void plan_loop() {
+    while (true) {
+      std::unique_lock lock(wake_mu);
+      wake_cv.wait_for(lock, kEvaluateEvery, [&] { return woken; });
+      woken = false;
+      lock.unlock();
+      {
+        std::lock_guard guard(mu);
+        if (stop) return;
+      }
+      evaluate();
+    }
+  }
+
+  Json edge_report() const {
+    Json edges_out = Json::array();
+    std::lock_guard lock(mu);
+    for (const auto& s : statuses(edges)) {
+      bool local = std::find(config.monitor.local_edges.begin(), config.monitor.local_edges.end(),
+                             s.name) != config.monitor.local_edges.end();
+      Json e{{"name", s.name}};
+      if (local && plan.drain_all) {
+        e["state"] = "drain";
+      } else if (s.state == State::Up) {
+        e["state"] = "up";
+      } else if (s.state == State::Down || s.state == State::HeldDown) {
+        e["state"] = "down";
+      } else {
+        continue;  // nothing known yet: cdn-dnsd keeps what it has
+      }
+      if (s.last && s.last->load) e["load"] = *s.last->load;
+      edges_out.push_back(std::move(e));
+    }
+    // Local edges not probed (no pool) still follow a drain of the box.
+    if (plan.drain_all) {
+      for (const auto& name : config.monitor.local_edges) {
+        bool listed = std::any_of(edges_out.begin(), edges_out.end(),
+                                  [&](const Json& e) { return e["name"] == name; });
+        if (!listed && steer.edge(name))
+          edges_out.push_back(Json{{"name", name}, {"state", "drain"}});
+      }
+    }
+    return edges_out;
+  }
+
+  void push_loop() {
+    Json last_sent;
+    std::optional<Clock::TimePoint> last_time;
+    bool failing = false;
+    while (true) {
+      {
+        std::unique_lock lock(wake_mu);
+        wake_cv.wait_for(lock, kPushEvery);
+      }
+      {
+        std::lock_guard guard(mu);
+        if (stop) return;
+      }
+      Json edges_now = edge_report();
+      auto now = clock.now();
+      bool due = !last_time || now - *last_time >= kFullSyncEvery || edges_now != last_sent;
+      if (!due || edges_now.empty()) continue;
+      auto reply = control::call(options.dnsd_control,
+                                 Json{{"cmd", "edge-state"}, {"edges", edges_now}}, 2s);
+      last_time = now;
+      if (!reply || !reply->value("ok", false)) {
+        std::string why =
+            reply ? reply->value("error", std::string("refused")) : reply.error().text();
+        if (!failing) log::warn("edge.push_failed", {{"to", options.dnsd_control}, {"error", why}});
+        failing = true;
+        // An edge cdn-dnsd does not know (older config) refuses only that edge: the rest is
+        // applied, so this counts as sent.
+        if (!reply) continue;
+      } else if (failing) {
+        log::info("edge.push_resumed", {{"to", options.dnsd_control}});
+        failing = false;
+      }
+      last_sent = std::move(edges_now);
+    }
+  }
+
+  Json handle(const Json& req) {
+    std::string cmd = req.value("cmd", std::string());
+    if (cmd == "status") return status_json();
+    if (cmd == "health") return health_json();
+    if (cmd == "bgp-status") return bgp_status_json();
+    if (cmd == "bridge-sync") return bridge_sync(req);
+    if (cmd == "reload") {
+      auto v = load();
+      if (!v) {
+        log::warn("reload.failed", {{"error", v.error().text()}});
+        return control::error_reply(v.error().text());
+      }
+      log::info("config.loaded", {{"version", *v}});
+      Json reply = control::ok_reply();
+      reply["version"] = *v;
+      return reply;
+    }
+    return control::error_reply("unknown command '" + cmd +
+                                "' (status, health, bgp-status, reload, bridge-sync)");
+  }
+
+  Json status_json() const {
+    std::lock_guard lock(mu);
+    Json out = control::ok_reply();
+    out["version"] = config.version;
+    out["ready"] = ready;
+    out["generation"] = generation;
+    out["checks"] = config.checks.size();
+    out["prefixes"] = config.prefixes.size();
+    out["announced"] = plan.routes.routes.size();
+    out["edges"] = edge_check_specs.size();
+    return out;
+  }
+
+  Json unix_of(Clock::TimePoint at) const {
+    return unix_seconds() - static_cast<int64_t>(seconds(clock.now() - at));
+  }
+
+  Json health_json() {
+    std::map<std::string, History> events;
+    {
+      std::lock_guard lock(events_mu);
+      events = history;
+    }
+    std::lock_guard lock(mu);
+    Json out = control::ok_reply();
+    out["version"] = config.version;
+    auto list = [&](const char* what, const std::unique_ptr<Scheduler>& s,
+                    const std::vector<CheckSpec>& specs) {
+      Json items = Json::array();
+      auto sts = statuses(s);
+      for (const auto& spec : specs) {
+        Json item{{"name", spec.name},
+                  {"kind", std::string(to_string(spec.kind))},
+                  {"target", spec.target},
+                  {"state", "unknown"},
+                  {"reason", "not started"},
+                  {"changes", 0},
+                  {"probes", 0}};
+        for (const auto& st : sts) {
+          if (st.name != spec.name) continue;
+          item["state"] = std::string(to_string(st.state));
+          item["reason"] = st.reason;
+          item["probes"] = st.probes;
+          if (st.last) {
+            item["last"] = Json{{"up", st.last->up},
+                                {"reason", st.last->reason},
+                                {"latency_ms", st.last->latency.count() / 1000.0}};
+            if (st.last->load) item["last"]["load"] = *st.last->load;
+          }
+          if (st.held_until) item["held_until"] = unix_of(*st.held_until);
+        }
+        if (auto it = events.find(std::string(what) + "/" + spec.name); it != events.end()) {
+          item["changes"] = it->second.changes;
+          if (it->second.last) {
+            const auto& t = *it->second.last;
+            item["last_change"] = Json{{"at", unix_of(t.at)},
+                                       {"from", std::string(to_string(t.from))},
+                                       {"to", std::string(to_string(t.to))},
+                                       {"reason", t.reason}};
+          }
+        }
+        items.push_back(std::move(item));
+      }
+      return items;
+    };
+    out["checks"] = list("check", checks, check_specs);
+    Json services = Json::array();
+    auto sts = statuses(checks);
+    for (const auto& svc : config.services) {
+      std::string state = "up";
+      for (const auto& c : svc.checks) {
+        for (const auto& st : sts) {
+          if (st.name != c) continue;
+          if (st.state == State::Down || st.state == State::HeldDown) state = "down";
+          if (st.state == State::Unknown && state == "up") state = "unknown";
+        }
+      }
+      services.push_back(Json{
+          {"name", svc.name}, {"checks", svc.checks}, {"shared", svc.shared}, {"state", state}});
+    }
+    out["services"] = std::move(services);
+    out["edges"] = list("edge", edges, edge_check_specs);
+    return out;
+  }
+
+  Json bgp_status_json() const {
+    std::lock_guard lock(mu);
+    Json out = control::ok_reply();
+    out["version"] = config.version;
+    out["ready"] = ready;
+    out["generation"] = generation;
+    out["local_as"] = config.bgp.local_as;
+    std::map<std::string, Json> confirmed;
+    for (const auto& r : bridge_confirmed) {
+      if (r.is_object() && r.contains("prefix")) confirmed[r["prefix"].get<std::string>()] = r;
+    }
+    Json prefixes = Json::array();
+    auto now = clock.now();
+    for (const auto& p : plan.prefixes) {
+      Json item{{"prefix", p.prefix},
+                {"desired", std::string(to_string(p.state))},
+                {"reason", p.reason},
+                {"alerts", p.alerts},
+                {"changes", p.changes}};
+      if (p.held_until) item["held_for_s"] = std::max(0.0, seconds(*p.held_until - now));
+      if (p.announce_at) item["announce_in_s"] = std::max(0.0, seconds(*p.announce_at - now));
+      bool have_bridge = bridge_seen.has_value();
+      auto c = confirmed.find(p.prefix);
+      if (!have_bridge) {
+        item["confirmed"] = "unknown";
+      } else {
+        item["confirmed"] = c == confirmed.end() ? "withdrawn" : "announced";
+      }
+      bool want = p.state != PrefixState::Withdrawn;
+      item["in_sync"] = have_bridge && (want == (c != confirmed.end()));
+      if (want && c != confirmed.end()) {
+        auto route = plan.routes.routes.find(*net::parse_prefix(p.prefix));
+        if (route != plan.routes.routes.end()) {
+          item["in_sync"] = routing::to_json(route->second) == c->second;
+        }
+      }
+      prefixes.push_back(std::move(item));
+    }
+    out["prefixes"] = std::move(prefixes);
+    Json bridge{{"connected", bridge_seen && now - *bridge_seen < kBridgeSeenWithin}};
+    if (bridge_seen) bridge["last_seen_s"] = seconds(now - *bridge_seen);
+    bridge["exabgp"] = bridge_exabgp;
+    bridge["reports"] = Json(std::vector<Json>(bridge_reports.begin(), bridge_reports.end()));
+    out["bridge"] = std::move(bridge);
+    return out;
+  }
+
+  Json bridge_sync(const Json& req) {
+    std::unique_lock lock(mu);
+    bridge_seen = clock.now();
+    if (auto c = req.find("confirmed"); c != req.end() && c->is_array()) bridge_confirmed = *c;
+    if (auto e = req.find("exabgp"); e != req.end() && e->is_string()) {
+      bridge_exabgp = e->get<std::string>();
+    }
+    if (auto r = req.find("reports"); r != req.end() && r->is_array()) {
+      for (const auto& report : *r) {
+        log::info("bridge.report", {{"report", report.dump()}});
+        bridge_reports.push_back(report);
+        if (bridge_reports.size() > kKeptReports) bridge_reports.pop_front();
+      }
+    }
+    uint64_t seen = req.value("generation", uint64_t{0});
+    auto wait = std::chrono::milliseconds(std::clamp<int64_t>(req.value("wait_ms", 0), 0, 30000));
+    routes_cv.wait_for(lock, wait, [&] { return stop || (ready && generation != seen); });
+    Json out = control::ok_reply();
+    out["ready"] = ready;
+    out["generation"] = generation;
+    if (ready) out["routes"] = routing::to_json(plan.routes)["routes"];
+    return out;
+  }
+
+  void shutdown() {
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    routes_cv.notify_all();
+    wake();
+    server.reset();  // joins the connection threads (bridge-sync waits end on `stop`)
+    if (plan_thread.joinable()) plan_thread.join();
+    if (push_thread.joinable()) push_thread.join();
+    std::lock_guard lock(mu);
+    if (checks) checks->stop();
+    if (edges) edges->stop();
+  }
+};
+
+Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions options, const Clock& clock) {
+  auto impl = std::make_unique<Impl>(std::move(options), clock);
+  auto loaded = impl->load();
+  if (!loaded) return loaded.error();
+  auto* raw = impl.get();
+  auto server = control::Server::start(raw->options.control_path,
+                                       [raw](const Json& req) { return raw->handle(req); });
+  if (!server) {
+    raw->shutdown();
+    return server.error();
+  }
+  raw->server = std::move(*server);
+  raw->plan_thread = std::thread([raw] { raw->plan_loop(); });
+  if (!raw->options.dnsd_control.empty()) {
+    raw->push_thread = std::thread([raw] { raw->push_loop(); });
+  }
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Daemon::~Daemon() { impl_->shutdown(); }
+
+Result<int64_t> Daemon::reload() { return impl_->load(); }
+
+std::string Daemon::ready_line_fields() const {
+  std::lock_guard lock(impl_->mu);
+  return "control=" + impl_->options.control_path +
+         " version=" + std::to_string(impl_->config.version) +
+         " checks=" + std::to_string(impl_->config.checks.size()) +
+         " prefixes=" + std::to_string(impl_->config.prefixes.size()) +
+         " edges=" + std::to_string(impl_->edge_check_specs.size());
+}
+
+}  // namespace cdn::health

@@ -1,0 +1,100 @@
+// cdn-healthd: flags -> Daemon -> wait for signals.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "healthd/daemon.h"
+
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+int run(int argc, char** argv) {
+  using namespace cdn;
+  CLI::App app{"cdn-healthd: health checks, anycast routes for ExaBGP, edge states for cdn-dnsd"};
+  app.footer(
+      "Checks, services, prefixes and drains live in the config database (cdnctl check|service|\n"
+      "prefix|drain); `cdnctl apply` or SIGHUP reloads it (a broken config is refused, the old\n"
+      "one keeps running). cdn-exabgp-bridge gets the routes from the control socket.\n"
+      "SIGTERM/SIGINT stop. Logs are key=value lines on stderr.");
+  std::string run_dir = env_or("CDN_RUN_DIR", "/run/cdn");
+  health::DaemonOptions options;
+  options.db_path = env_or("CDN_DB", "/var/lib/cdn/config.db");
+  options.control_path = run_dir + "/healthd.sock";
+  options.dnsd_control = run_dir + "/dnsd.sock";
+  std::string log_level = "info";
+  bool foreground = false;
+  app.add_option("--db", options.db_path, "The config database (env CDN_DB)")
+      ->capture_default_str();
+  app.add_option("--control", options.control_path,
+                 "Control socket ($CDN_RUN_DIR/healthd.sock; CDN_RUN_DIR defaults to /run/cdn)")
+      ->capture_default_str();
+  app.add_option("--dnsd-control", options.dnsd_control,
+                 "cdn-dnsd's control socket, for edge states; empty = no edge monitoring")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_flag("--foreground", foreground, "Stay in the foreground (systemd, tests); always true");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  log::Level level;
+  log::parse_level(log_level, level);
+  log::set_level(level);
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  SystemClock clock;
+  auto daemon = health::Daemon::start(options, clock);
+  if (!daemon) {
+    log::error("healthd.start_failed", {{"error", daemon.error().text()}});
+    return 1;
+  }
+  std::string ready = "level=info event=healthd.ready " + (*daemon)->ready_line_fields() + "\n";
+  std::fputs(ready.c_str(), stderr);
+  std::fflush(stderr);
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      auto v = (*daemon)->reload();
+      if (v) {
+        log::info("config.loaded", {{"version", *v}});
+      } else {
+        log::warn("reload.failed", {{"error", v.error().text()}});
+      }
+      continue;
+    }
+    log::info("healthd.stopping", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
+    break;
+  }
+  daemon->reset();
+  log::info("healthd.stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    cdn::log::error("healthd.fatal", {{"error", e.what()}});
+  } catch (...) {
+    cdn::log::error("healthd.fatal", {{"error", "unknown exception"}});
+  }
+  return 1;
+}
