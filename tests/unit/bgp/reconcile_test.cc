@@ -155,6 +155,34 @@ TEST_CASE("healthd back after the grace period re-announces what it desires") {
   CHECK_FALSE(r.withdrawing_all());
 }
 
+TEST_CASE("healthd answering while its checks warm up keeps what ExaBGP has") {
+  Reconciler r = in_sync();
+  r.healthd_lost(kT0 + 2s);  // healthd restarts
+  CHECK(r.healthd_waiting(kT0 + 8s).lines.empty());
+  CHECK(r.grace_deadline() == kT0 + 18s);  // the grace period counts again from its answer
+  CHECK(r.tick(kT0 + 17s).lines.empty());
+  // Its first set after the warm-up: only what changed is sent.
+  CHECK(r.healthd_full_set(set_of({kDns}), kT0 + 17s).lines ==
+        Lines{"withdraw route 2001:db8:53::/48 next-hop fe80::2"});
+}
+
+TEST_CASE("healthd warming up does not stop a withdraw-all that already happened") {
+  Reconciler r = in_sync();
+  r.healthd_lost(kT0 + 2s);
+  REQUIRE(r.tick(kT0 + 12s).lines.size() == 2);
+  ack_all(r);
+  CHECK(r.healthd_waiting(kT0 + 13s).lines.empty());
+  CHECK(r.withdrawing_all());
+  CHECK(r.tick(kT0 + 40s).lines.empty());
+}
+
+TEST_CASE("healthd warming up forever after a start still ends in the grace period's withdraw") {
+  Reconciler r = started();
+  r.healthd_waiting(kT0 + 5s);
+  CHECK(r.tick(kT0 + 14s).lines.empty());
+  CHECK(r.tick(kT0 + 15s).lines.size() == 3);
+}
+
 TEST_CASE("healthd back within the grace period changes nothing") {
   Reconciler r = in_sync();
   r.healthd_lost(kT0 + 2s);
