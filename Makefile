@@ -52,7 +52,7 @@ bench: build
 	@packaging/deps.sh bench
 	@tests/bench/run.sh build/release
 
-bird-lab:
+bird-lab: build
 	@packaging/deps.sh lab
 	@tests/bird-lab/run.sh build/release
 

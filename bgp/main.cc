@@ -5,8 +5,8 @@
 // EOF = ExaBGP is gone: exit). One thread long-polls healthd (`bridge-sync`, 1 s waits), sending
 // back what ExaBGP confirmed and the reports since the last poll; an error or no answer is
 // "healthd lost" and is retried every 300 ms. The main thread owns the Reconciler: it takes the
-// events in order, ticks every 200 ms (the grace period), and writes each line to stdout with a
-// flush. Logs go to stderr (ExaBGP passes them to its own log).
+// events in order, ticks every 200 ms (the grace period), retries lines ExaBGP refused every 5 s,
+// and writes each line to stdout with a flush. Logs go to stderr (ExaBGP passes them to its log).
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +37,7 @@ struct Event {
   std::string line;
   routing::RouteSet routes;
   std::string error;
+  int64_t version = 0;  // HealthdSet: the config version healthd planned it with
 };
 
 class Queue {
@@ -72,11 +73,17 @@ struct Feedback {
   bool stop = false;
 };
 
-Result<bgp::ReconcileConfig> reconcile_config(const std::string& db_path,
-                                              std::optional<int> grace_s) {
+struct Loaded {
+  bgp::ReconcileConfig config;
+  int64_t version = 0;
+};
+
+Result<Loaded> reconcile_config(const std::string& db_path, std::optional<int> grace_s) {
   auto health = store::read_health_config(db_path);
   if (!health) return health.error();
-  bgp::ReconcileConfig rc;
+  Loaded loaded;
+  loaded.version = health->version;
+  bgp::ReconcileConfig& rc = loaded.config;
   rc.local_as = health->bgp.local_as;
   if (rc.local_as == 0) return Error("setting bgp.local_as", "not set (cdnctl set bgp.local_as N)");
   for (const auto& p : health->prefixes) {
@@ -89,7 +96,7 @@ Result<bgp::ReconcileConfig> reconcile_config(const std::string& db_path,
   }
   rc.grace = grace_s ? std::chrono::milliseconds(*grace_s * 1000)
                      : std::chrono::milliseconds(health->bgp.grace_ms);
-  return rc;
+  return loaded;
 }
 
 void write_lines(const bgp::Step& step) {
@@ -134,7 +141,8 @@ int run(int argc, char** argv) {
     log::error("bridge.start_failed", {{"error", config.error().text()}});
     return 1;
   }
-  auto reconciler = bgp::Reconciler::create(*config);
+  auto reconciler = bgp::Reconciler::create(config->config);
+  int64_t config_version = config->version;
   if (!reconciler) {
     log::error("bridge.start_failed", {{"error", reconciler.error().text()}});
     return 1;
@@ -192,16 +200,18 @@ int run(int argc, char** argv) {
         continue;
       }
       generation = g;
-      queue.push({Event::Kind::HealthdSet, {}, std::move(*set), {}});
+      queue.push({Event::Kind::HealthdSet, {}, std::move(*set), {}, reply->value("version", 0)});
     }
   });
 
   auto now = [] { return std::chrono::steady_clock::now(); };
   write_lines(reconciler->start(now()));
-  log::info("bridge.started", {{"prefixes", uint64_t(config->prefixes.size())},
-                               {"grace_ms", int64_t(config->grace.count())},
+  log::info("bridge.started", {{"prefixes", uint64_t(config->config.prefixes.size())},
+                               {"version", config_version},
+                               {"grace_ms", int64_t(config->config.grace.count())},
                                {"healthd", healthd}});
   bool healthd_lost_reported = false;
+  auto last_retry = now();
   for (bool running = true; running;) {
     auto events = queue.take(200ms);
     std::vector<bgp::Step> steps;
@@ -225,6 +235,23 @@ int run(int argc, char** argv) {
           break;
         case Event::Kind::HealthdSet:
           healthd_lost_reported = false;
+          if (e.version > config_version) {
+            // healthd plans with a newer config: its prefixes are the universe from now on.
+            auto next = reconcile_config(db_path, grace);
+            auto step =
+                next ? reconciler->reconfigure(next->config) : Result<bgp::Step>(next.error());
+            if (!step) {
+              log::error("bridge.reconfigure_failed",
+                         {{"error", step.error().text()}, {"kept_version", config_version}});
+            } else {
+              steps.push_back(std::move(*step));
+              config_version = next->version;
+              log::info("bridge.reconfigured",
+                        {{"version", config_version},
+                         {"prefixes", uint64_t(next->config.prefixes.size())}});
+            }
+            config_version = std::max(config_version, e.version);  // tried once per version
+          }
           steps.push_back(reconciler->healthd_full_set(e.routes, now()));
           break;
         case Event::Kind::HealthdWaiting:
@@ -239,6 +266,10 @@ int run(int argc, char** argv) {
     }
     if (!running) break;
     steps.push_back(reconciler->tick(now()));
+    if (now() - last_retry >= 5s) {  // lines ExaBGP refused are tried again, slowly
+      last_retry = now();
+      steps.push_back(reconciler->retry());
+    }
     Json reports = Json::array();
     for (const auto& step : steps) {
       write_lines(step);

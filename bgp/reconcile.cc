@@ -45,6 +45,31 @@ Reconciler::Reconciler(ReconcileConfig config) : config_(std::move(config)) {
   std::sort(config_.prefixes.begin(), config_.prefixes.end());
 }
 
+Result<Step> Reconciler::reconfigure(ReconcileConfig next) {
+  auto checked = create(next);
+  if (!checked) return checked.error();
+  std::sort(next.prefixes.begin(), next.prefixes.end());
+  Step step;
+  for (const auto& prefix : config_.prefixes) {
+    if (std::binary_search(next.prefixes.begin(), next.prefixes.end(), prefix)) continue;
+    // No longer ours: withdrawn once (unless ExaBGP is known not to have it), then forgotten.
+    auto it = sent_.find(prefix);
+    if (started_ && (it == sent_.end() || it->second.known != Known::Withdrawn)) {
+      routing::Route withdrawn;
+      withdrawn.prefix = prefix;
+      withdrawn.next_hop = withdraw_next_hop(prefix);
+      send(step, prefix, Known::Withdrawn, withdrawn, withdraw_line(prefix, withdrawn.next_hop));
+    }
+    sent_.erase(prefix);
+    confirmed_.erase(prefix);
+    if (desired_) desired_->routes.erase(prefix);
+  }
+  config_ = std::move(next);
+  Step pass = reconcile();  // new prefixes are unknown: withdrawn unless desired
+  step.lines.insert(step.lines.end(), pass.lines.begin(), pass.lines.end());
+  return step;
+}
+
 Step Reconciler::start(Time now) {
   started_ = true;
   healthd_up_ = false;

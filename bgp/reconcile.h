@@ -82,6 +82,10 @@ class Reconciler {
   static Result<Reconciler> create(ReconcileConfig config);
 
   Step start(Time now);  // forgets everything; the grace period counts from `now`
+  // A new configuration (a new config version): prefixes no longer configured are withdrawn
+  // and forgotten, new ones are unknown (withdrawn unless healthd desires them). The state of
+  // the others is kept. Refused, changing nothing, when `next` is invalid (see create).
+  Result<Step> reconfigure(ReconcileConfig next);
   Step healthd_full_set(const routing::RouteSet& desired, Time now);
   Step healthd_diff(const routing::RouteDiff& change, Time now);
   Step healthd_lost(Time now);  // the grace period counts from `now`
@@ -92,6 +96,9 @@ class Reconciler {
   Step ack_done();
   Step ack_error();
   Step session_established();
+  // One more pass: sends again what an `error` ack left undone (nothing when in step). The
+  // bridge calls it every few seconds, so a refused line is retried without flooding ExaBGP.
+  Step retry() { return reconcile(); }
   // Dispatches one line ExaBGP wrote: done, error, `neighbor ... up`; others change nothing.
   Step exabgp_reply(const Reply& reply);
 

@@ -109,22 +109,28 @@ int commit_health(const Context& ctx, const Change& change,
   return commit_change(*txn, change.summary);
 }
 
-// Asks healthd to load the current version, when it runs; prints what happened.
-void reload_healthd(const Context& ctx) {
+// Asks healthd to load the current version, when it runs; prints what happened. The exit code:
+// ok (also when healthd is not running here: it reads the database when it starts), refused,
+// or unreachable (committed, not loaded: `cdnctl apply` later).
+int reload_healthd(const Context& ctx) {
   std::string path = healthd_socket(ctx);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     std::cout << "healthd: not running here (no " << path << "); it reads this when it starts\n";
-    return;
+    return kExitOk;
   }
   auto reply = control::call(path, Json{{"cmd", "reload"}}, std::chrono::seconds(30));
   if (!reply) {
-    std::cerr << "healthd: unreachable: " << reply.error().text() << '\n';
-  } else if (!reply->value("ok", false)) {
-    std::cerr << "healthd: refused: " << reply->value("error", std::string()) << '\n';
-  } else {
-    std::cout << "healthd: v" << reply->value("version", int64_t{0}) << " loaded\n";
+    std::cerr << "healthd: unreachable: " << reply.error().text()
+              << " (committed, not loaded: run `cdnctl apply` once healthd runs)\n";
+    return kExitUnreachable;
   }
+  if (!reply->value("ok", false)) {
+    std::cerr << "healthd: refused: " << reply->value("error", std::string()) << '\n';
+    return kExitRefused;
+  }
+  std::cout << "healthd: v" << reply->value("version", int64_t{0}) << " loaded\n";
+  return kExitOk;
 }
 
 // Asks healthd; kExitUnreachable when it does not answer.
@@ -732,7 +738,8 @@ void add_drain_commands(CLI::App& app, Context& ctx) {
           ->check(CLI::Range(int64_t{0}, int64_t{86400}));
       cmd->footer(
           "Examples:\n  cdnctl drain --all --graceful 60\n  cdnctl drain 192.0.2.53/32\n"
-          "cdn-healthd is asked to load the change at once.");
+          "cdn-healthd is asked to load the change at once (exit 3 if it does not answer:\n"
+          "the drain is committed and applies when healthd loads it).");
     }
     cmd->callback([&ctx, a, drain] {
       ctx.run = [&ctx, a, drain] {
@@ -764,8 +771,7 @@ void add_drain_commands(CLI::App& app, Context& ctx) {
           if (!a->all && !has_object(l, "prefix", target)) return "no anycast prefix " + target;
           return "";
         });
-        if (rc == kExitOk) reload_healthd(ctx);
-        return rc;
+        return rc == kExitOk ? reload_healthd(ctx) : rc;
       };
     });
   }

@@ -209,9 +209,11 @@ struct Daemon::Impl {
     for (const auto& p : next.prefixes) {
       auto old = std::find_if(plan.prefixes.begin(), plan.prefixes.end(),
                               [&](const PrefixStatus& o) { return o.prefix == p.prefix; });
-      if (old == plan.prefixes.end() || old->state != p.state) {
+      if (old == plan.prefixes.end() || old->state != p.state ||
+          old->held_until.has_value() != p.held_until.has_value()) {
         log::info("prefix.change", {{"prefix", p.prefix},
                                     {"state", std::string(to_string(p.state))},
+                                    {"held", p.held_until.has_value()},
                                     {"reason", p.reason}});
       }
     }
@@ -484,6 +486,7 @@ struct Daemon::Impl {
     Json out = control::ok_reply();
     out["ready"] = ready;
     out["generation"] = generation;
+    out["version"] = config.version;
     if (ready) out["routes"] = routing::to_json(plan.routes)["routes"];
     return out;
   }

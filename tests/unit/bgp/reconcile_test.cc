@@ -239,6 +239,38 @@ TEST_CASE(
   CHECK(r.healthd_full_set(set_of({kDns, kDns6}), kT0 + 4s).lines.empty());
 }
 
+TEST_CASE("a retry sends again what an error ack left undone, and nothing when in step") {
+  Reconciler r = in_sync();
+  CHECK(r.retry().lines.empty());
+  r.healthd_full_set(set_of({kDns, kDns6, kEdge}), kT0 + 2s);
+  REQUIRE(r.unanswered() == 1);
+  r.ack_error();
+  CHECK(r.confirmed_routes().count(kEdge.prefix) == 0);
+  CHECK(r.retry().lines == Lines{"announce route 198.51.100.0/24 next-hop 192.0.2.2"});
+  r.ack_done();
+  CHECK(r.confirmed_routes().count(kEdge.prefix) == 1);
+  CHECK(r.retry().lines.empty());
+}
+
+TEST_CASE("a new configuration withdraws removed prefixes and takes new ones") {
+  Reconciler r = in_sync();  // announced: DNS, DNS6
+  ReconcileConfig next = pop_config();
+  next.prefixes = {prefix("203.0.113.53/32"), prefix("203.0.113.54/32")};  // DNS6, edge gone
+  auto step = r.reconfigure(next);
+  REQUIRE(step);
+  // The /48 was announced: withdrawn; the /24 was known withdrawn: nothing; the new /32 is
+  // unknown and not desired yet: withdrawn.
+  CHECK(step->lines == Lines{"withdraw route 2001:db8:53::/48 next-hop fe80::2",
+                             "withdraw route 203.0.113.54/32 next-hop 192.0.2.2"});
+  ack_all(r);
+  CHECK(r.confirmed_routes().size() == 1);
+  auto dns54 = route("203.0.113.54/32", "192.0.2.2");
+  CHECK(r.healthd_full_set(set_of({kDns, dns54}), kT0 + 3s).lines ==
+        Lines{"announce route 203.0.113.54/32 next-hop 192.0.2.2"});
+  next.local_as = 0;
+  CHECK_FALSE(r.reconfigure(next));
+}
+
 TEST_CASE("a session re-established sends the whole state again") {
   Reconciler r = in_sync();
   Step step = r.exabgp_reply(parse_reply("neighbor 192.0.2.1 up"));
