@@ -36,6 +36,16 @@ SteerItems steer_items(const SteerConfig& c) {
   return out;
 }
 
+// cdn-healthd's objects after the steering ones, by kind then name; the text is the JSON body.
+void add_health_items(const std::vector<HealthObject>& objects, SteerItems& out) {
+  static const char* const kKinds[] = {"check", "service", "prefix", "neighbor", "drain"};
+  for (const auto& o : objects) {
+    for (int rank = 0; rank < 5; ++rank) {
+      if (o.kind == kKinds[rank]) out[{5 + rank, o.name}] = {kKinds[rank], o.body};
+    }
+  }
+}
+
 }  // namespace
 
 ConfigDiff diff_configs(const Config& from, const Config& to) {
@@ -92,6 +102,8 @@ ConfigDiff diff_configs(const Config& from, const Config& to) {
 
   SteerItems before = steer_items(from.steer);
   SteerItems after = steer_items(to.steer);
+  add_health_items(from.health, before);
+  add_health_items(to.health, after);
   SteerItems all = before;
   all.insert(after.begin(), after.end());
   for (const auto& [key, item] : all) {

@@ -1,7 +1,8 @@
 // common/store/diff.h: what changed between two config versions, for `cdnctl diff` and for the
 // preview before a rollback. Records are compared as a multiset of their presentation text;
 // steering objects (edges, pools, steered names, overrides, latency entries) by their one-line
-// text (steer_config.h), keyed by kind and name.
+// text (steer_config.h), and cdn-healthd's objects (checks, services, prefixes, neighbors,
+// drains) by their JSON body, keyed by kind and name.
 #pragma once
 #include <optional>
 #include <string>
@@ -23,7 +24,8 @@ struct SettingChange {
 };
 
 struct SteerChange {
-  std::string kind;                   // "edge", "pool", "steer", "override", "latency"
+  std::string kind;  // "edge", "pool", "steer", "override", "latency", "check", "service",
+                     // "prefix", "neighbor", "drain"
   std::string key;                    // "fra1"; a steered name; "192.0.2.0/24 fra1" for latency
   std::optional<std::string> before;  // nullopt: not there
   std::optional<std::string> after;

@@ -3,6 +3,8 @@
 // common/health/spec.cc.
 #include "common/store/health_config.h"
 
+#include "common/store/diff.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -215,6 +217,37 @@ TEST_CASE("health objects are versioned: replace, delete, read back any version,
     REQUIRE(txn->commit("rollback"));
   }
   CHECK(*db->health_objects(5) == *db->health_objects(2));
+}
+
+TEST_CASE("diff lists health objects added, removed and changed, after steering") {
+  TempDb tmp;
+  auto db = Db::open(tmp.path);
+  REQUIRE(db);
+  {
+    auto txn = Transaction::begin(*db, "u", "c");
+    for (const auto& o : valid_objects()) REQUIRE(txn->put_health_object(o));
+    REQUIRE(txn->commit("v1"));
+  }
+  {
+    auto txn = Transaction::begin(*db, "u", "c");
+    auto check = dns_check();
+    check.rise = 5;
+    REQUIRE(txn->put_health_object(to_object(check)));
+    REQUIRE(txn->put_health_object(to_object(Drain{kDrainAll, 0, 5})));
+    REQUIRE(*txn->delete_health_object("neighbor", "192.0.2.1"));
+    REQUIRE(txn->commit("v2"));
+  }
+  auto d = diff_configs(*db->config(1), *db->config(2));
+  REQUIRE(d.steer.size() == 3);
+  CHECK(d.steer[0].kind == "check");
+  CHECK(d.steer[0].key == "dnsd");
+  CHECK(d.steer[0].before->find("\"rise\":2") != std::string::npos);
+  CHECK(d.steer[0].after->find("\"rise\":5") != std::string::npos);
+  CHECK(d.steer[1].kind == "neighbor");
+  CHECK_FALSE(d.steer[1].after);
+  CHECK(d.steer[2].kind == "drain");
+  CHECK(d.steer[2].key == "all");
+  CHECK_FALSE(d.steer[2].before);
 }
 
 }  // namespace
