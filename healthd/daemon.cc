@@ -123,8 +123,10 @@ struct Daemon::Impl {
   std::thread push_thread;
   std::unique_ptr<control::Server> server;
 
+  Clock::TimePoint started;
+
   Impl(DaemonOptions o, const Clock& c)
-      : options(std::move(o)), clock(c), damping(), planner(damping, c) {}
+      : options(std::move(o)), clock(c), damping(), planner(damping, c), started(c.now()) {}
 
   void wake() {
     {
@@ -344,6 +346,7 @@ struct Daemon::Impl {
     out["prefixes"] = config.prefixes.size();
     out["announced"] = plan.routes.routes.size();
     out["edges"] = edge_check_specs.size();
+    out["uptime_s"] = static_cast<int64_t>(seconds(clock.now() - started));
     return out;
   }
 

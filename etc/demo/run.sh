@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # etc/demo/run.sh BUILD_DIR: the appliance demo on loopback, in the foreground (make run).
 # A fresh config database under $DEMO_DIR (default /tmp/cdn-demo), the demo zone imported with
-# cdnctl, cdn-dnsd in appliance mode on 127.0.0.1:5300. Ctrl-C stops it.
+# cdnctl, cdn-dnsd in appliance mode on 127.0.0.1:5300, and cdn-healthd checking it and
+# planning the anycast route 192.0.2.53/32 (no BGP router on loopback: the BIRD lab,
+# make bird-lab, shows the routes reaching one). Ctrl-C stops both.
 set -euo pipefail
 build=${1:-build/release}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,6 +11,7 @@ demo=${DEMO_DIR:-/tmp/cdn-demo}
 port=${DEMO_PORT:-5300}
 cdnctl="$build/cli/cdnctl"
 dnsd="$build/dns/cdn-dnsd"
+healthd="$build/healthd/cdn-healthd"
 
 rm -rf "$demo"
 mkdir -p "$demo/run"
@@ -29,6 +32,16 @@ perl "$here/../../tests/integration/geo_regions.pl" "$demo/regions.mmdb"
 "$cdnctl" pool add web --edges fra,nyc,tyo --answers 1 --ttl 30 >/dev/null
 "$cdnctl" steer add edge.cdn.example --pool web >/dev/null
 
+# Health: cdn-dnsd checked every second; the anycast prefix is announced while it answers.
+"$cdnctl" check add dnsd --kind dns --target "127.0.0.1:$port" --qname cdn.example. --qtype SOA \
+  --interval 1 --timeout 0.5 --rise 2 --fall 2 >/dev/null
+"$cdnctl" service add dns --check dnsd >/dev/null
+"$cdnctl" prefix add 192.0.2.53/32 --next-hop 192.0.2.1 --service dns >/dev/null
+"$cdnctl" set bgp.local_as 64510 >/dev/null
+"$cdnctl" set bgp.router_id 192.0.2.1 >/dev/null
+"$cdnctl" set bgp.local_address 192.0.2.1 >/dev/null
+"$cdnctl" bgp neighbor add 192.0.2.254 --peer-as 64500 >/dev/null
+
 cat <<TXT
 cdn-appliance demo: cdn-dnsd on 127.0.0.1:$port and [::1]:$port, config in $CDN_DB
 Try, in another terminal:
@@ -46,6 +59,16 @@ Try, in another terminal:
   CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl record add cdn.example "new 300 IN A 192.0.2.99"
   CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl apply && kdig @127.0.0.1 -p $port new.cdn.example
   CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl status
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl health
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl bgp status      # desired routes, why
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl drain --all --graceful 30
+  CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl bgp render      # ExaBGP's config
 Ctrl-C stops the demo.
 TXT
-exec "$dnsd" --db "$CDN_DB" --control "$CDN_RUN_DIR/dnsd.sock" --foreground
+# The demo's edges are documentation addresses nobody serves: healthd's edge monitor would mark
+# them all down, so it does not push edge states here (--dnsd-control "").
+"$healthd" --db "$CDN_DB" --control "$CDN_RUN_DIR/healthd.sock" --dnsd-control "" \
+  --foreground &
+healthd_pid=$!
+trap 'kill "$healthd_pid" 2>/dev/null; wait "$healthd_pid" 2>/dev/null' EXIT
+"$dnsd" --db "$CDN_DB" --control "$CDN_RUN_DIR/dnsd.sock" --foreground
