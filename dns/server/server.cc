@@ -129,6 +129,15 @@ void Server::publish_states(const Snapshot& snapshot) {
   // from "all up" for a new one, then apply what was pushed and what the operator set.
   auto next = std::make_shared<SteeringStates>(
       current && current->pools.size() == set.pools.size() ? *current : initial_states(set));
+  // An edge nobody reports on (nothing pushed, no override: e.g. one whose override was just
+  // cleared with `auto`) is up, as in a new set; kept states would keep an old override's.
+  for (const auto& e : set.edges) {
+    bool overridden = false;
+    for (const auto& o : overrides_) overridden |= o.edge == e.name;
+    if (!overridden && !pushed_.count(e.name)) {
+      report_edge(*next, set, e.name, Availability::Up, 0.0);
+    }
+  }
   for (const auto& [name, r] : pushed_) report_edge(*next, set, name, r.availability, r.load);
   // The operator's overrides win over anything pushed (cdnctl edge set-state).
   for (const auto& o : overrides_) {

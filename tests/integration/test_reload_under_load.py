@@ -1,4 +1,5 @@
-"""cdn-dnsd reloads while dnsperf runs: 20 reloads, no query lost or failed.
+"""cdn-dnsd reloads while dnsperf runs: 20 reloads, no query lost or failed; and 20 steering
+changes applied with cdnctl while a steered name is under load, none lost either.
 
 DESIGN.md: reload builds a new snapshot off the query path and swaps it; workers read one
 snapshot per batch, so a swap can neither drop a query nor answer from a half-built zone.
@@ -6,6 +7,7 @@ The load is bounded (a fixed number of queries at a fixed rate); the reloads mus
 while it runs, which the test checks instead of assuming.
 """
 
+import os
 import re
 import subprocess
 import unittest
@@ -81,6 +83,69 @@ class ReloadUnderLoad(unittest.TestCase):
                 r = dnstest.kdig(dnsd.host, dnsd.port, "extra%d.load.example" % RELOADS, "TXT")
                 self.assertEqual(r.rcode, "NOERROR")
                 self.assertEqual(len(r.answer), 1)
+
+    def test_steering_changes_applied_under_load_lose_no_query(self):
+        with dnstest.TempDir() as tmp:
+            run_dir = tmp.join("run")
+            os.makedirs(run_dir)
+            env = dict(os.environ, CDN_DB=tmp.join("config.db"), CDN_RUN_DIR=run_dir)
+            cdnctl = os.environ.get("CDNCTL") or os.path.join(
+                dnstest.SOURCE_DIR, "build", "release", "cli", "cdnctl")
+
+            def ctl(*args):
+                proc = subprocess.run([cdnctl] + list(args), env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, timeout=60)
+                self.assertEqual(proc.returncode, 0, proc.stdout.decode())
+
+            port = dnstest.free_port()
+            ctl("init")
+            ctl("zone", "import", "load.example", tmp.write("z", zone_text(1, 0)))
+            ctl("set", "dns.listen", "127.0.0.1:%d" % port)
+            for i, name in enumerate(["fra", "nyc", "tyo"]):
+                ctl("edge", "add", name, "--lat", str(10 * i), "--lon", "0", "--ipv4",
+                    "192.0.2.%d" % (i + 1))
+            ctl("pool", "add", "www", "--edges", "fra,nyc,tyo", "--answers", "1")
+            ctl("steer", "add", "www.load.example", "--pool", "www")
+            queries = tmp.write("queries.txt", "www.load.example A\n" * 1000)
+            dnsd = dnstest.Daemon([dnstest.dnsd_binary(), "--db", env["CDN_DB"], "--threads", "2",
+                                   "--control", os.path.join(run_dir, "dnsd.sock"),
+                                   "--metrics", "127.0.0.1:0", "--foreground"],
+                                  ready=r"event=dnsd\.ready\b", env=env, name="cdn-dnsd")
+            with dnsd:
+                def answer():
+                    r = dnstest.kdig("127.0.0.1", port, "www.load.example", "A")
+                    return [rr[4] for rr in r.answer]
+                before = answer()
+                ctl("edge", "set-state", "fra", "down")
+                ctl("apply")
+                self.assertNotIn("192.0.2.1", answer())  # the change is served
+                ctl("edge", "set-state", "fra", "auto")
+                ctl("apply")
+                self.assertEqual(answer(), before)
+                perf = subprocess.Popen(
+                    ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", queries, "-n", "60",
+                     "-Q", str(RATE), "-c", "4", "-t", "5"],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                try:
+                    for i in range(RELOADS):
+                        ctl("edge", "set-state", "fra", "down" if i % 2 == 0 else "auto")
+                        ctl("apply")
+                    still_loading = perf.poll() is None
+                    out, _ = perf.communicate(timeout=120)
+                finally:
+                    if perf.poll() is None:
+                        perf.kill()
+                        perf.wait()
+                text = out.decode("utf-8", "replace")
+                self.assertEqual(perf.returncode, 0, text)
+                self.assertTrue(still_loading, "dnsperf ended before the changes did")
+                stats = dnsperf_stats(text)
+                print("steering-under-load: changes=%d sent=%d completed=%d lost=%d codes=%s" % (
+                    RELOADS, stats["sent"], stats["completed"], stats["lost"], stats["codes"]))
+                self.assertEqual(stats["lost"], 0)
+                self.assertEqual(stats["completed"], QUERIES)
+                self.assertEqual(stats["codes"], {"NOERROR": QUERIES})
+                self.assertEqual(answer(), before)  # the last change (fra: auto) is served
 
 
 if __name__ == "__main__":
