@@ -41,20 +41,15 @@ Result<Live> live(store::Db& db, const store::Transaction& txn) {
   return out;
 }
 
+// For reads: a stored config that breaks a rule (edited behind cdnctl's back) is shown with
+// warnings, not refused.
 Result<store::HealthConfig> read_health(const Context& ctx) {
   auto db = open_db(ctx, false);
   if (!db) return db.error();
-  if (auto st = db->exec("BEGIN"); !st) return st.error();
-  auto version = db->config_version();
-  if (!version) return version.error();
-  auto objects = db->health_objects(*version);
-  if (!objects) return objects.error();
-  auto settings = db->settings(*version);
-  if (!settings) return settings.error();
-  (void)db->exec("COMMIT");
-  auto built = store::build_health_config(*objects, *settings, *version);
-  for (const auto& e : built.errors) std::cerr << "cdnctl: warning: " << e.text() << '\n';
-  return built.config;
+  auto built = store::load_health_config(*db);
+  if (!built) return built.error();
+  for (const auto& e : built->errors) std::cerr << "cdnctl: warning: " << e.text() << '\n';
+  return built->config;
 }
 
 bool has_object(const Live& l, const std::string& kind, const std::string& name) {
@@ -107,6 +102,56 @@ int commit_health(const Context& ctx, const Change& change,
     if (auto st = txn->put_health_object(put); !st) return fail(kExitRefused, st.error().text());
   }
   return commit_change(*txn, change.summary);
+}
+
+// `GROUP delete NAME` for one kind of object. A prefix's name is made canonical first, and its
+// drain goes with it.
+void add_delete_command(CLI::App* group, Context& ctx, const std::string& kind,
+                        const std::string& help, const std::string& arg) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = group->add_subcommand("delete", help);
+  cmd->add_option(arg, *name, "The " + kind)->required();
+  cmd->callback([&ctx, name, kind] {
+    ctx.run = [&ctx, name, kind] {
+      std::string key = *name;
+      if (kind == "prefix") {
+        auto canonical = store::canonical_prefix(*name);
+        if (!canonical) return fail(kExitRefused, "refused: " + canonical.error().text());
+        key = *canonical;
+      }
+      Change change;
+      change.deletes.push_back({kind, key});
+      if (kind == "prefix") change.deletes.push_back({"drain", key});
+      change.summary = "deleted " + kind + " " + key;
+      return commit_health(ctx, change, [&](const Live& l) {
+        return has_object(l, kind, key) ? "" : "no " + kind + " " + key;
+      });
+    };
+  });
+}
+
+// `GROUP list [--json]`: `fill` adds one JSON object and one table row per object.
+using ListFill = std::function<void(const store::HealthConfig&, Json& items, Table& table)>;
+void add_list_command(CLI::App* group, Context& ctx, const std::string& help,
+                      const std::string& key, std::vector<std::string> header, ListFill fill) {
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = group->add_subcommand("list", help);
+  cmd->add_flag("--json", *json, "Print JSON");
+  cmd->callback([&ctx, json, key, header, fill] {
+    ctx.run = [&ctx, json, key, header, fill] {
+      auto cfg = read_health(ctx);
+      if (!cfg) return fail(kExitRefused, cfg.error().text());
+      Json items = Json::array();
+      Table table(header);
+      fill(*cfg, items, table);
+      if (*json) {
+        print_json(Json{{"version", cfg->version}, {key, items}});
+      } else {
+        table.print();
+      }
+      return kExitOk;
+    };
+  });
 }
 
 // Asks healthd to load the current version, when it runs; prints what happened. The exit code:
@@ -275,47 +320,18 @@ void add_check_commands(CLI::App& app, Context& ctx) {
       };
     });
   }
+  add_delete_command(group, ctx, "check", "Delete a check no service uses", "NAME");
   {
-    auto name = std::make_shared<std::string>();
-    auto* cmd = group->add_subcommand("delete", "Delete a check no service uses");
-    cmd->add_option("NAME", *name, "Check name")->required();
-    cmd->callback([&ctx, name] {
-      ctx.run = [&ctx, name] {
-        Change change;
-        change.deletes.push_back({"check", *name});
-        change.summary = "deleted check " + *name;
-        return commit_health(ctx, change, [&](const Live& l) {
-          return has_object(l, "check", *name) ? "" : "no check " + *name;
-        });
-      };
-    });
-  }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto* cmd = group->add_subcommand("list", "List the checks");
-    cmd->add_flag("--json", *json, "Print JSON");
-    cmd->callback([&ctx, json] {
-      ctx.run = [&ctx, json] {
-        auto cfg = read_health(ctx);
-        if (!cfg) return fail(kExitRefused, cfg.error().text());
-        if (*json) {
-          Json out = Json::array();
-          for (const auto& c : cfg->checks) {
+    add_list_command(
+        group, ctx, "List the checks", "checks", {"NAME", "KIND", "TARGET", "DETAIL"},
+        [](const store::HealthConfig& cfg, Json& items, Table& t) {
+          for (const auto& c : cfg.checks) {
             Json j = health::to_json(c);
             j["name"] = c.name;
-            out.push_back(j);
+            items.push_back(j);
+            t.add({c.name, std::string(health::to_string(c.kind)), c.target, check_detail(c)});
           }
-          print_json(Json{{"version", cfg->version}, {"checks", out}});
-          return kExitOk;
-        }
-        Table t({"NAME", "KIND", "TARGET", "DETAIL"});
-        for (const auto& c : cfg->checks) {
-          t.add({c.name, std::string(health::to_string(c.kind)), c.target, check_detail(c)});
-        }
-        t.print();
-        return kExitOk;
-      };
-    });
+        });
   }
 }
 
@@ -343,43 +359,16 @@ void add_service_commands(CLI::App& app, Context& ctx) {
       };
     });
   }
+  add_delete_command(group, ctx, "service", "Delete a service no prefix uses", "NAME");
   {
-    auto name = std::make_shared<std::string>();
-    auto* cmd = group->add_subcommand("delete", "Delete a service no prefix uses");
-    cmd->add_option("NAME", *name, "Service name")->required();
-    cmd->callback([&ctx, name] {
-      ctx.run = [&ctx, name] {
-        Change change;
-        change.deletes.push_back({"service", *name});
-        change.summary = "deleted service " + *name;
-        return commit_health(ctx, change, [&](const Live& l) {
-          return has_object(l, "service", *name) ? "" : "no service " + *name;
+    add_list_command(
+        group, ctx, "List the services", "services", {"NAME", "CHECKS", "SHARED"},
+        [](const store::HealthConfig& cfg, Json& items, Table& t) {
+          for (const auto& sv : cfg.services) {
+            items.push_back(Json{{"name", sv.name}, {"checks", sv.checks}, {"shared", sv.shared}});
+            t.add({sv.name, join_list(sv.checks, ","), sv.shared ? "yes" : "no"});
+          }
         });
-      };
-    });
-  }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto* cmd = group->add_subcommand("list", "List the services");
-    cmd->add_flag("--json", *json, "Print JSON");
-    cmd->callback([&ctx, json] {
-      ctx.run = [&ctx, json] {
-        auto cfg = read_health(ctx);
-        if (!cfg) return fail(kExitRefused, cfg.error().text());
-        Json out = Json::array();
-        Table t({"NAME", "CHECKS", "SHARED"});
-        for (const auto& s : cfg->services) {
-          out.push_back(Json{{"name", s.name}, {"checks", s.checks}, {"shared", s.shared}});
-          t.add({s.name, join_list(s.checks, ","), s.shared ? "yes" : "no"});
-        }
-        if (*json) {
-          print_json(Json{{"version", cfg->version}, {"services", out}});
-        } else {
-          t.print();
-        }
-        return kExitOk;
-      };
-    });
   }
 }
 
@@ -423,58 +412,29 @@ void add_prefix_commands(CLI::App& app, Context& ctx) {
       };
     });
   }
+  add_delete_command(group, ctx, "prefix", "Delete an anycast prefix (and its drain)", "PREFIX");
   {
-    auto name = std::make_shared<std::string>();
-    auto* cmd = group->add_subcommand("delete", "Delete an anycast prefix (and its drain)");
-    cmd->add_option("PREFIX", *name, "The prefix")->required();
-    cmd->callback([&ctx, name] {
-      ctx.run = [&ctx, name] {
-        auto canonical = store::canonical_prefix(*name);
-        if (!canonical) return fail(kExitRefused, "refused: " + canonical.error().text());
-        Change change;
-        change.deletes.push_back({"prefix", *canonical});
-        change.deletes.push_back({"drain", *canonical});
-        change.summary = "deleted prefix " + *canonical;
-        return commit_health(ctx, change, [&](const Live& l) {
-          return has_object(l, "prefix", *canonical) ? "" : "no prefix " + *canonical;
-        });
-      };
-    });
-  }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto* cmd = group->add_subcommand("list", "List the anycast prefixes");
-    cmd->add_flag("--json", *json, "Print JSON");
-    cmd->callback([&ctx, json] {
-      ctx.run = [&ctx, json] {
-        auto cfg = read_health(ctx);
-        if (!cfg) return fail(kExitRefused, cfg.error().text());
-        Json out = Json::array();
-        Table t({"PREFIX", "NEXT-HOP", "SERVICES", "COMMUNITIES", "MED", "DRAIN"});
-        for (const auto& p : cfg->prefixes) {
-          const auto* d = cfg->drain_for(p.prefix);
-          Json j = Json::parse(store::to_object(p).body);
-          j["prefix"] = p.prefix;
-          if (d)
-            j["drain"] = Json{{"target", d->target},
-                              {"graceful_seconds", d->graceful_seconds},
-                              {"started", d->started}};
-          out.push_back(j);
-          std::vector<std::string> communities = p.communities;
-          communities.insert(communities.end(), p.large_communities.begin(),
-                             p.large_communities.end());
-          t.add({p.prefix, p.next_hop, join_list(p.services, ","), join_list(communities, ","),
-                 p.med ? std::to_string(*p.med) : "-",
-                 d ? "since " + format_time(d->started) : "-"});
-        }
-        if (*json) {
-          print_json(Json{{"version", cfg->version}, {"prefixes", out}});
-        } else {
-          t.print();
-        }
-        return kExitOk;
-      };
-    });
+    add_list_command(group, ctx, "List the anycast prefixes", "prefixes",
+                     {"PREFIX", "NEXT-HOP", "SERVICES", "COMMUNITIES", "MED", "DRAIN"},
+                     [](const store::HealthConfig& cfg, Json& items, Table& t) {
+                       for (const auto& p : cfg.prefixes) {
+                         const auto* d = cfg.drain_for(p.prefix);
+                         Json j = Json::parse(store::to_object(p).body);
+                         j["prefix"] = p.prefix;
+                         if (d) {
+                           j["drain"] = Json{{"target", d->target},
+                                             {"graceful_seconds", d->graceful_seconds},
+                                             {"started", d->started}};
+                         }
+                         items.push_back(j);
+                         std::vector<std::string> communities = p.communities;
+                         communities.insert(communities.end(), p.large_communities.begin(),
+                                            p.large_communities.end());
+                         t.add({p.prefix, p.next_hop, join_list(p.services, ","),
+                                join_list(communities, ","), p.med ? std::to_string(*p.med) : "-",
+                                d ? "since " + format_time(d->started) : "-"});
+                       }
+                     });
   }
 }
 
@@ -502,45 +462,20 @@ void add_bgp_commands(CLI::App& app, Context& ctx) {
         return commit_health(ctx, change);
       };
     });
-    auto name = std::make_shared<std::string>();
-    auto* del = neighbor->add_subcommand("delete", "Delete a neighbor");
-    del->add_option("ADDRESS", *name, "The router's address")->required();
-    del->callback([&ctx, name] {
-      ctx.run = [&ctx, name] {
-        Change change;
-        change.deletes.push_back({"neighbor", *name});
-        change.summary = "deleted neighbor " + *name;
-        return commit_health(ctx, change, [&](const Live& l) {
-          return has_object(l, "neighbor", *name) ? "" : "no neighbor " + *name;
-        });
-      };
-    });
-    auto json = std::make_shared<bool>(false);
-    auto* list = neighbor->add_subcommand("list", "List the neighbors");
-    list->add_flag("--json", *json, "Print JSON");
-    list->callback([&ctx, json] {
-      ctx.run = [&ctx, json] {
-        auto cfg = read_health(ctx);
-        if (!cfg) return fail(kExitRefused, cfg.error().text());
-        Json out = Json::array();
-        Table t({"ADDRESS", "PEER-AS", "LOCAL-ADDRESS", "MD5"});
-        for (const auto& n : cfg->neighbors) {
-          out.push_back(Json{{"address", n.address},
-                             {"peer_as", n.peer_as},
-                             {"local_address", n.local_address},
-                             {"md5", !n.md5_password.empty()}});
-          t.add({n.address, std::to_string(n.peer_as),
-                 n.local_address.empty() ? "-" : n.local_address,
-                 n.md5_password.empty() ? "no" : "yes"});
-        }
-        if (*json) {
-          print_json(Json{{"version", cfg->version}, {"neighbors", out}});
-        } else {
-          t.print();
-        }
-        return kExitOk;
-      };
-    });
+    add_delete_command(neighbor, ctx, "neighbor", "Delete a neighbor", "ADDRESS");
+    add_list_command(neighbor, ctx, "List the neighbors", "neighbors",
+                     {"ADDRESS", "PEER-AS", "LOCAL-ADDRESS", "MD5"},
+                     [](const store::HealthConfig& cfg, Json& items, Table& t) {
+                       for (const auto& n : cfg.neighbors) {
+                         items.push_back(Json{{"address", n.address},
+                                              {"peer_as", n.peer_as},
+                                              {"local_address", n.local_address},
+                                              {"md5", !n.md5_password.empty()}});
+                         t.add({n.address, std::to_string(n.peer_as),
+                                n.local_address.empty() ? "-" : n.local_address,
+                                n.md5_password.empty() ? "no" : "yes"});
+                       }
+                     });
   }
   {
     struct Args {

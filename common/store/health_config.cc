@@ -393,29 +393,34 @@ HealthConfigResult build_health_config(const std::vector<HealthObject>& objects,
   return out;
 }
 
+Result<HealthConfigResult> load_health_config(Db& db) {
+  if (auto begun = db.exec("BEGIN"); !begun) return begun.error();  // one consistent read
+  auto version = db.config_version();
+  auto objects =
+      version ? db.health_objects(*version) : Result<std::vector<HealthObject>>(version.error());
+  auto settings =
+      objects ? db.settings(*version) : Result<std::map<std::string, std::string>>(objects.error());
+  (void)db.exec("COMMIT");
+  if (!settings) return settings.error();
+  return build_health_config(*objects, *settings, *version);
+}
+
 Result<HealthConfig> read_health_config(const std::string& db_path) {
   Db::Options options;
   options.read_only = true;
   options.create = false;
   auto db = Db::open(db_path, options);
   if (!db) return db.error();
-  if (auto begun = db->exec("BEGIN"); !begun) return begun.error();  // one consistent read
-  auto version = db->config_version();
-  if (!version) return version.error();
-  auto objects = db->health_objects(*version);
-  if (!objects) return objects.error();
-  auto settings = db->settings(*version);
-  if (!settings) return settings.error();
-  (void)db->exec("COMMIT");
-  auto built = build_health_config(*objects, *settings, *version);
-  if (!built.errors.empty()) {
-    Error first = built.errors.front();
-    if (built.errors.size() > 1) {
-      first.what += " (and " + std::to_string(built.errors.size() - 1) + " more problems)";
+  auto built = load_health_config(*db);
+  if (!built) return built.error();
+  if (!built->errors.empty()) {
+    Error first = built->errors.front();
+    if (built->errors.size() > 1) {
+      first.what += " (and " + std::to_string(built->errors.size() - 1) + " more problems)";
     }
     return first;
   }
-  return built.config;
+  return std::move(built->config);
 }
 
 }  // namespace cdn::store
