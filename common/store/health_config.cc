@@ -128,7 +128,8 @@ bool read_strings(const Json& body, const char* key, std::vector<std::string>& o
 }
 
 std::string unknown_key(const Json& body, std::initializer_list<const char*> known) {
-  for (const auto& [key, value] : body.items()) {
+  for (const auto& item : body.items()) {
+    const std::string& key = item.key();
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
       return key;
     }
