@@ -15,15 +15,27 @@ Each PoP is one appliance with its own config database, set up with cdnctl only:
 203.0.113.53/32 on its loopback, the real cdn-dnsd serving lab.example. on it and on 127.0.0.1
 (NSID and the TXT record pop.lab.example. name the PoP), the real cdn-healthd checking cdn-dnsd
 (dns check, 0.5 s interval, rise 2, fall 2) and ExaBGP 4.2 from `cdnctl bgp render`, whose
-process is the real cdn-exabgp-bridge. BIRD exports its best path into the router namespace's
-kernel table, so the client's DNS queries to the anycast address follow BGP.
+process is the real cdn-exabgp-bridge. BIRD exports its best IPv4 path into the router
+namespace's kernel table, so the client's DNS queries to the anycast address follow BGP.
+
+IPv6 over the IPv4 sessions (MP-BGP): each PoP also has the anycast 2001:db8:53::53/128, bound to
+the same `dns` service, with its veth's link-local address (fe80::..., read after DAD) as the
+explicit next hop (`next-hop self` would send 0.0.0.0, see notes/bgp-lab.md (f)). `cdnctl bgp
+render` then adds `ipv6 unicast` to the neighbor's families; BIRD's PoP protocols have an
+`ipv6 { import all; export none; }` channel (master6, not exported to the kernel; the client is
+IPv4 only, so the IPv6 checks are on BIRD's view).
 
 Scenarios (in this order; PoP 1 is preferred while both announce: lower router id):
-  1  both PoPs' paths appear in BIRD; the client gets DNS answers from the anycast address
+  1  both PoPs' paths appear in BIRD; the client gets DNS answers from the anycast address;
+     both PoPs' IPv6 paths are in BIRD's master6 as reachable unicast via the link-local next
+     hop each PoP gave, on its link, while the IPv4 next hops stay 192.0.2.2/192.0.2.6 and
+     BIRD's log has no NEXT_HOP error (the rendered exabgp.conf has `ipv6 unicast`)
   2  SIGTERM of PoP 1's cdn-dnsd withdraws its path within fall x interval + 1 s while the
      client sends a steady stream (50 qps, 200 ms timeouts); the stream goes on at PoP 2;
-     prints withdraw_seconds and lost_queries
-  3  cdn-dnsd restarted: the path comes back after rise x interval + bgp.reannounce_delay (1 s)
+     prints withdraw_seconds and lost_queries; PoP 1's IPv6 path (same service) is withdrawn
+     within the same bound, PoP 2's stays; prints withdraw6_seconds
+  3  cdn-dnsd restarted: the path comes back after rise x interval + bgp.reannounce_delay (1 s),
+     and PoP 1's IPv6 path with it
   4  `cdnctl drain PREFIX --graceful 6` in PoP 1: PoP 1's path stays with a longer AS path and
      65535:0 and BIRD prefers PoP 2; the path goes after the graceful time; undrain restores it
   5  SIGKILL of PoP 1's cdn-healthd: the bridge withdraws after bgp.grace (3 s); prints
@@ -58,6 +70,11 @@ PYTHON = "/usr/bin/python3"
 
 ANYCAST = "203.0.113.53"
 PREFIX = ANYCAST + "/32"
+ANYCAST6 = "2001:db8:53::53"  # announced with the PoP's link-local next hop, not on the client
+PREFIX6 = ANYCAST6 + "/128"
+# what BIRD logs when an UPDATE's next hop is bad (notes/bgp-lab.md (f))
+NEXT_HOP_ERRORS = ("Invalid NEXT_HOP", "Missing mandatory NEXT_HOP", "mismatched address family",
+                   "Malformed")
 ZONE = "lab.example."
 POP_NAME = "pop.lab.example."  # TXT: the PoP's name
 ROUTER_AS = 64500
@@ -90,6 +107,7 @@ SESSION_TIMEOUT = 30.0
 ROUTE_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
 READY_TIMEOUT = 10.0
+DAD_TIMEOUT = 5.0  # the PoP's link-local address leaves `tentative`
 
 
 class LabError(AssertionError):
@@ -189,6 +207,14 @@ class Lab:
         self.bird_log = self.path("bird.log")
         # PoP i: router side address, PoP side address (also its router id and next hop)
         self.links = [("192.0.2.1", "192.0.2.2"), ("192.0.2.5", "192.0.2.6")]
+        # PoP i: its IPv6 next hop for PREFIX6 (its veth's link-local address), once read
+        self.next_hops6 = {}
+
+    def router_if(self, i):
+        return "%sr%d" % (self.tag, i)
+
+    def pop_if(self, i):
+        return "%sp%d" % (self.tag, i)
 
     def binaries(self):
         return [self.cdnctl_bin, self.dnsd_bin, self.healthd_bin, self.bridge_bin]
@@ -228,7 +254,7 @@ class Lab:
             run(["ip", "-n", ns, "link", "set", "lo", "up"])
         # veth pairs created directly inside the namespaces: no device ever appears on the host
         for i, pop in enumerate(self.pops, 1):
-            router_if, pop_if = "%sr%d" % (self.tag, i), "%sp%d" % (self.tag, i)
+            router_if, pop_if = self.router_if(i), self.pop_if(i)
             run(["ip", "link", "add", router_if, "netns", self.router, "type", "veth",
                  "peer", "name", pop_if, "netns", pop])
             router_addr, pop_addr = self.links[i - 1]
@@ -318,9 +344,26 @@ class Lab:
                 return item.get("state", "")
         return ""
 
+    def link_local(self, i):
+        """PoP i's link-local address on its veth, once DAD is done (bounded): its IPv6 next
+        hop."""
+        def ready():
+            out = run(["ip", "-n", self.pops[i - 1], "-6", "addr", "show", "dev",
+                       self.pop_if(i), "scope", "link"])
+            m = re.search(r"inet6 (fe80:[0-9a-f:]+)/\d+ scope link(.*)", out)
+            if not m:
+                return None
+            if "dadfailed" in m.group(2):
+                raise LabError("DAD failed for %s in %s: %s" % (m.group(1), self.pops[i - 1],
+                                                                out.strip()))
+            return None if "tentative" in m.group(2) else m.group(1)
+        return wait_until("a link-local address on %s in %s, DAD done" % (
+            self.pop_if(i), self.pops[i - 1]), ready, DAD_TIMEOUT, 0.05)
+
     def configure_pop(self, i):
         os.makedirs(self.run_dir(i), exist_ok=True)
         router_addr, pop_addr = self.links[i - 1]
+        self.next_hops6[i] = self.link_local(i)
         zone = self.pop_path(i, "lab.example.zone")
         with open(zone, "w") as f:
             f.write("""\
@@ -346,6 +389,8 @@ pop  IN TXT "pop%(i)d"
           "--timeout", str(CHECK_TIMEOUT), "--rise", str(CHECK_RISE), "--fall", str(CHECK_FALL))
         c("service", "add", "dns", "--check", "dnsd")
         c("prefix", "add", PREFIX, "--next-hop", pop_addr, "--service", "dns")
+        # IPv6 over the IPv4 session: an explicit IPv6 next hop, never `self`
+        c("prefix", "add", PREFIX6, "--next-hop", self.next_hops6[i], "--service", "dns")
         c("bgp", "render", "--bridge", self.bridge_bin, "--output",
           self.pop_path(i, "exabgp.conf"))
 
@@ -444,6 +489,8 @@ template bgp pops {
     connect delay time 1;
     error wait time 1, 5;
     ipv4 { import all; export none; };
+    # IPv6 NLRI over the IPv4 session, next hop the PoP's link-local address (master6 only)
+    ipv6 { import all; export none; };
 }
 %(peers)s""" % {"log": self.bird_log, "router_as": ROUTER_AS, "hold": HOLD_TIME,
                 "peers": peers}
@@ -468,19 +515,21 @@ template bgp pops {
         except LabError:
             return False
 
-    def show_route(self):
-        """`show route all` lines of PREFIX, for messages."""
+    def show_route(self, prefix=PREFIX):
+        """`show route all` lines of `prefix`, for messages."""
         out, keep = [], False
         for line in self.birdc("show", "route", "all").splitlines():
+            if line.startswith(("BIRD ", "Table ")):
+                continue
             if line and not line[0].isspace():
-                keep = line.split()[0] == PREFIX
+                keep = line.split()[0] == prefix
             if keep:
                 out.append(line.strip())
         return " | ".join(out)
 
-    def paths(self):
-        """`show route all`, read for PREFIX: {protocol: {"best", "next_hop", "kind",
-        "as_path", "community"}}."""
+    def paths(self, prefix=PREFIX):
+        """`show route all`, read for `prefix`: {protocol: {"best", "next_hop", "iface", "kind",
+        "as_path", "community", "bgp_next_hop"}}."""
         out = self.birdc("show", "route", "all")
         paths, current, proto = {}, None, None
         for line in out.splitlines():
@@ -492,15 +541,20 @@ template bgp pops {
                           line)
             if m:
                 proto = m.group(2)
-                if current == PREFIX:
-                    paths[proto] = {"best": bool(m.group(3)), "next_hop": "", "kind": m.group(1),
-                                    "as_path": "", "community": ""}
+                if current == prefix:
+                    paths[proto] = {"best": bool(m.group(3)), "next_hop": "", "iface": "",
+                                    "kind": m.group(1), "as_path": "", "community": "",
+                                    "bgp_next_hop": ""}
                 continue
-            if current != PREFIX or proto not in paths:
+            if current != prefix or proto not in paths:
                 continue
-            m = re.match(r"\s+via (\S+)", line)
+            m = re.match(r"\s+via (\S+)(?: on (\S+))?", line)
             if m:
                 paths[proto]["next_hop"] = m.group(1)
+                paths[proto]["iface"] = m.group(2) or ""
+            m = re.match(r"\s+BGP\.next_hop:\s*(.*)$", line)
+            if m:
+                paths[proto]["bgp_next_hop"] = m.group(1).strip()
             m = re.match(r"\s+BGP\.as_path:\s*(.*)$", line)
             if m:
                 paths[proto]["as_path"] = m.group(1).strip()
@@ -516,11 +570,13 @@ template bgp pops {
                 return " ".join(fields[3:])
         return ""
 
-    def bird_route_events(self, proto):
-        """[(epoch, 'added'|'removed'|...)] for PREFIX imported from `proto`, from BIRD's log."""
+    def bird_route_events(self, proto, prefix=PREFIX):
+        """[(epoch, 'added'|'removed'|...)] for `prefix` imported from `proto`, from BIRD's
+        log."""
         events = []
-        pattern = re.compile(r"^(\d+\.\d+) <TRACE> %s\.ipv4 > (\w+)\b.*\s%s\b" %
-                             (re.escape(proto), re.escape(PREFIX)))
+        channel = "ipv6" if ":" in prefix else "ipv4"
+        pattern = re.compile(r"^(\d+\.\d+) <TRACE> %s\.%s > (\w+)\b.*\s%s(?=\s|$)" %
+                             (re.escape(proto), channel, re.escape(prefix)))
         for line in read_lines(self.bird_log):
             m = pattern.match(line)
             if m:
@@ -664,30 +720,36 @@ def scenario(report, name, body):
     return True
 
 
-def route_change_time(lab, proto, kinds, after):
-    """BIRD's log stamp of the first change of `kinds` to PREFIX from `proto` at or after
+def route_change_time(lab, proto, kinds, after, prefix=PREFIX):
+    """BIRD's log stamp of the first change of `kinds` to `prefix` from `proto` at or after
     `after` (BIRD stamps whole milliseconds: never earlier than `after`)."""
     if isinstance(kinds, str):
         kinds = (kinds,)
-    for stamp, event in lab.bird_route_events(proto):
+    for stamp, event in lab.bird_route_events(proto, prefix):
         if event in kinds and stamp >= after - 0.002:
             return max(stamp, after)
     return None
 
 
-def removal_time(lab, proto, after):
-    return wait_until("BIRD's log line for %s's removal" % proto,
-                      lambda: route_change_time(lab, proto, "removed", after), 2.0)
+def removal_time(lab, proto, after, prefix=PREFIX):
+    return wait_until("BIRD's log line for %s's removal of %s" % (proto, prefix),
+                      lambda: route_change_time(lab, proto, "removed", after, prefix), 2.0)
 
 
-def added_time(lab, proto, after):
-    return wait_until("BIRD's log line for %s's path" % proto,
-                      lambda: route_change_time(lab, proto, "added", after), 2.0)
+def added_time(lab, proto, after, prefix=PREFIX):
+    return wait_until("BIRD's log line for %s's path to %s" % (proto, prefix),
+                      lambda: route_change_time(lab, proto, "added", after, prefix), 2.0)
 
 
-def has_paths(lab, *protos):
-    paths = lab.paths()
+def has_paths(lab, *protos, prefix=PREFIX):
+    paths = lab.paths(prefix)
     return paths if set(protos) <= set(paths) else None
+
+
+def next_hop_errors(lab):
+    """BIRD's log lines about a bad NEXT_HOP in an UPDATE (none is expected)."""
+    return [line for line in read_lines(lab.bird_log)
+            if any(text in line for text in NEXT_HOP_ERRORS)]
 
 
 def read_stream(path):
@@ -731,6 +793,50 @@ def run_scenarios(lab, report):
     scenario(report, "1: the client gets DNS answers from the anycast address (pop1, best path)",
              lambda: "TXT and NSID pop1, after %d probe(s)" % lab.wait_client_reaches("pop1"))
 
+    def s1_ipv6():
+        problems = []
+        for i in (1, 2):
+            with open(lab.pop_path(i, "exabgp.conf")) as f:
+                families = [line.strip() for line in f if line.strip().startswith("family")]
+            if not families or any("ipv6 unicast" not in line for line in families):
+                problems.append("pop%d's exabgp.conf lacks ipv6 unicast: %s" % (i, families))
+        paths6 = wait_until("both PoPs' IPv6 paths in BIRD",
+                            lambda: has_paths(lab, "pop1", "pop2", prefix=PREFIX6),
+                            ROUTE_TIMEOUT)
+        for i in (1, 2):
+            path, want = paths6["pop%d" % i], lab.next_hops6[i]
+            # BIRD shows a link-local-only next hop as BGP.next_hop ":: fe80::..."
+            if path["kind"] != "unicast" or path["next_hop"] != want or \
+                    path["iface"] != lab.router_if(i) or \
+                    want not in path["bgp_next_hop"].split():
+                problems.append("pop%d's IPv6 path is %s via %s on %s (BGP.next_hop %s), want "
+                                "unicast via %s on %s" % (
+                                    i, path["kind"], path["next_hop"] or "-",
+                                    path["iface"] or "-", path["bgp_next_hop"] or "-", want,
+                                    lab.router_if(i)))
+        # the IPv4 paths next to them, unchanged by the IPv6 NLRI in the same session
+        paths4 = lab.paths()
+        hops4 = {proto: (paths4[proto]["kind"], paths4[proto]["next_hop"])
+                 for proto in ("pop1", "pop2") if proto in paths4}
+        if hops4 != {"pop1": ("unicast", "192.0.2.2"), "pop2": ("unicast", "192.0.2.6")}:
+            problems.append("IPv4 paths now %s, want unicast via 192.0.2.2 and 192.0.2.6" %
+                            hops4)
+        errors = next_hop_errors(lab)
+        if errors:
+            problems.append("BIRD logged %d NEXT_HOP error(s), first: %s" % (len(errors),
+                                                                             errors[0]))
+        if problems:
+            raise LabError("; ".join(problems) + " (IPv6: %s; IPv4: %s)" % (
+                lab.show_route(PREFIX6), lab.show_route()))
+        best = [p for p, v in paths6.items() if v["best"]]
+        return "%s; best %s; IPv4 still via 192.0.2.2/192.0.2.6; no NEXT_HOP errors; ipv6 " \
+               "unicast in both exabgp.conf" % (
+                   ", ".join("pop%d via %s on %s (BGP.next_hop %s)" % (
+                       i, paths6["pop%d" % i]["next_hop"], paths6["pop%d" % i]["iface"],
+                       paths6["pop%d" % i]["bgp_next_hop"]) for i in (1, 2)), "/".join(best))
+    scenario(report, "1: both PoPs' IPv6 paths in BIRD with their link-local next hops, IPv4 "
+             "intact", s1_ipv6)
+
     # -- 2: cdn-dnsd of PoP 1 stopped while the client sends a stream
     withdraw_bound = CHECK_FALL * CHECK_INTERVAL + 1.0
     state = {}
@@ -763,6 +869,28 @@ def run_scenarios(lab, report):
             took, observed, withdraw_bound)
     withdrawn = scenario(report, "2: SIGTERM of pop1's cdn-dnsd withdraws its path",
                          s2_withdraw)
+
+    def s2_ipv6():
+        killed = state.get("killed")
+        if killed is None:
+            raise LabError("cdn-dnsd was not stopped")
+        wait_until("pop1's IPv6 path to leave BIRD",
+                   lambda: "pop1" not in lab.paths(PREFIX6), ROUTE_TIMEOUT)
+        removed = removal_time(lab, "pop1", killed, PREFIX6)
+        took = removed - killed
+        report.measure("withdraw6_seconds", took)
+        paths6 = lab.paths(PREFIX6)
+        if "pop2" not in paths6 or paths6["pop2"]["next_hop"] != lab.next_hops6[2]:
+            raise LabError("pop2's IPv6 path is not there as before: %s" %
+                           lab.show_route(PREFIX6))
+        if took > withdraw_bound:
+            raise LabError("IPv6 path withdrawn %.3f s after SIGTERM, more than fall x "
+                           "interval + 1 s = %.1f s" % (took, withdraw_bound))
+        gap = ""
+        if "removed" in state:
+            gap = " (%+.3f s from the IPv4 withdraw)" % (removed - state["removed"])
+        return "%.3f s from SIGTERM to BIRD's change%s; pop2's IPv6 path stays" % (took, gap)
+    scenario(report, "2: pop1's IPv6 path (same service) is withdrawn too", s2_ipv6)
 
     def s2_stream():
         stream = state.get("stream")
@@ -845,8 +973,16 @@ def run_scenarios(lab, report):
         return "%.3f s from the restart to BIRD's change (observed %.3f s; rise x interval + " \
                "delay = %.1f s); status said \"%s\"; client at pop1 again" % (
                    took, observed, reannounce_bound, delayed[0])
-    scenario(report, "3: restarted cdn-dnsd re-announces after rise x interval + delay",
-             s3_reannounce)
+    if scenario(report, "3: restarted cdn-dnsd re-announces after rise x interval + delay",
+                s3_reannounce):
+        def s3_ipv6():
+            path = wait_until("pop1's IPv6 path to come back",
+                              lambda: lab.paths(PREFIX6).get("pop1"), ROUTE_TIMEOUT)
+            if path["next_hop"] != lab.next_hops6[1]:
+                raise LabError("pop1's IPv6 path is back via %s, want %s" % (
+                    path["next_hop"], lab.next_hops6[1]))
+            return "via %s on %s" % (path["next_hop"], path["iface"])
+        scenario(report, "3: pop1's IPv6 path comes back too", s3_ipv6)
 
     # -- 4: graceful drain of PoP 1, then undrain
     drained_path = "%s" % " ".join([str(POP_AS)] * (DRAIN_PREPEND + 1))
