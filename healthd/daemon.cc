@@ -11,6 +11,8 @@
 
 #include "common/control/control.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/net/endpoint.h"
 #include "common/net/prefix.h"
 #include "common/store/health_config.h"
 #include "common/store/steer_config.h"
@@ -122,6 +124,7 @@ struct Daemon::Impl {
   std::thread plan_thread;
   std::thread push_thread;
   std::unique_ptr<control::Server> server;
+  std::unique_ptr<metrics::Listener> metrics_listener;
 
   Clock::TimePoint started;
 
@@ -494,6 +497,61 @@ struct Daemon::Impl {
     return out;
   }
 
+  std::string metrics_text() {
+    std::map<std::string, History> events;
+    {
+      std::lock_guard lock(events_mu);
+      events = history;
+    }
+    std::lock_guard lock(mu);
+    std::string out;
+    metrics::append_header(out, "cdn_healthd_config_version", "gauge",
+                           "Config version healthd runs.");
+    metrics::append_sample(out, "cdn_healthd_config_version", "", uint64_t(config.version));
+    auto checks_of = [&](const char* what, const std::unique_ptr<Scheduler>& s) {
+      std::string prefix = std::string("cdn_healthd_") + what;
+      auto sts = statuses(s);
+      metrics::append_header(out, prefix + "_up", "gauge",
+                             std::string("1 while the ") + what + " is up (rise/fall applied).");
+      for (const auto& st : sts) {
+        metrics::append_sample(out, prefix + "_up", std::string(what) + "=\"" + st.name + "\"",
+                               st.state == State::Up ? 1 : 0);
+      }
+      metrics::append_header(out, prefix + "_probes_total", "counter", "Probes run.");
+      for (const auto& st : sts) {
+        metrics::append_sample(out, prefix + "_probes_total",
+                               std::string(what) + "=\"" + st.name + "\"", st.probes);
+      }
+      metrics::append_header(out, prefix + "_changes_total", "counter",
+                             "State changes since start.");
+      for (const auto& st : sts) {
+        auto it = events.find(std::string(what) + "/" + st.name);
+        metrics::append_sample(out, prefix + "_changes_total",
+                               std::string(what) + "=\"" + st.name + "\"",
+                               it == events.end() ? 0 : it->second.changes);
+      }
+    };
+    checks_of("check", checks);
+    checks_of("edge", edges);
+    metrics::append_header(out, "cdn_healthd_prefix_announced", "gauge",
+                           "1 while the prefix is desired announced (also while draining).");
+    for (const auto& p : plan.prefixes) {
+      metrics::append_sample(out, "cdn_healthd_prefix_announced", "prefix=\"" + p.prefix + "\"",
+                             p.state != PrefixState::Withdrawn ? 1 : 0);
+    }
+    metrics::append_header(out, "cdn_healthd_prefix_held_down", "gauge",
+                           "1 while the prefix is held withdrawn by flap damping.");
+    for (const auto& p : plan.prefixes) {
+      metrics::append_sample(out, "cdn_healthd_prefix_held_down", "prefix=\"" + p.prefix + "\"",
+                             p.held_until ? 1 : 0);
+    }
+    metrics::append_header(out, "cdn_healthd_bridge_connected", "gauge",
+                           "1 while cdn-exabgp-bridge polls (seen in the last 5 s).");
+    metrics::append_sample(out, "cdn_healthd_bridge_connected", "",
+                           bridge_seen && clock.now() - *bridge_seen < kBridgeSeenWithin ? 1 : 0);
+    return out;
+  }
+
   void shutdown() {
     {
       std::lock_guard lock(mu);
@@ -501,6 +559,7 @@ struct Daemon::Impl {
     }
     routes_cv.notify_all();
     wake();
+    metrics_listener.reset();
     server.reset();  // joins the connection threads (bridge-sync waits end on `stop`)
     if (plan_thread.joinable()) plan_thread.join();
     if (push_thread.joinable()) push_thread.join();
@@ -522,6 +581,19 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions options, const Clock
     return server.error();
   }
   raw->server = std::move(*server);
+  if (!raw->options.metrics.empty()) {
+    auto where = net::parse_endpoint(raw->options.metrics);
+    if (!where) {
+      raw->shutdown();
+      return Error("--metrics", where.error().text());
+    }
+    auto listener = metrics::Listener::start(*where, [raw] { return raw->metrics_text(); });
+    if (!listener) {
+      raw->shutdown();
+      return listener.error();
+    }
+    raw->metrics_listener = std::move(*listener);
+  }
   raw->plan_thread = std::thread([raw] { raw->plan_loop(); });
   if (!raw->options.dnsd_control.empty()) {
     raw->push_thread = std::thread([raw] { raw->push_loop(); });
@@ -537,7 +609,9 @@ Result<int64_t> Daemon::reload() { return impl_->load(); }
 
 std::string Daemon::ready_line_fields() const {
   std::lock_guard lock(impl_->mu);
-  return "control=" + impl_->options.control_path +
+  std::string metrics =
+      impl_->metrics_listener ? impl_->metrics_listener->endpoint().text() : std::string("off");
+  return "control=" + impl_->options.control_path + " metrics=" + metrics +
          " version=" + std::to_string(impl_->config.version) +
          " checks=" + std::to_string(impl_->config.checks.size()) +
          " prefixes=" + std::to_string(impl_->config.prefixes.size()) +

@@ -10,6 +10,7 @@
 //   healthd/push     sends edge states to cdn-dnsd's control socket on each change and as a full
 //                    sync every 5 s (a new connection each time, so a restarted cdn-dnsd is found)
 //   control          one thread per connection (common/control)
+//   metrics          the /metrics listener (common/metrics): checks, prefixes, edges, bridge
 //
 // DOC: start-up. Nothing is published to the bridge until every service check has a state, or
 // until the slowest check could have reached one (interval x max(rise, fall) + timeout, plus
@@ -38,6 +39,7 @@ struct DaemonOptions {
   std::string db_path;
   std::string control_path;
   std::string dnsd_control;  // "" = no edge monitoring pushes
+  std::string metrics;       // Prometheus /metrics on ADDR:PORT (port 0: any); "" = none
 };
 
 class Daemon {

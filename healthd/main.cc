@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
   options.db_path = env_or("CDN_DB", "/var/lib/cdn/config.db");
   options.control_path = run_dir + "/healthd.sock";
   options.dnsd_control = run_dir + "/dnsd.sock";
+  options.metrics = "127.0.0.1:9532";
   std::string log_level = "info";
   bool foreground = false;
   app.add_option("--db", options.db_path, "The config database (env CDN_DB)")
@@ -38,6 +39,9 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--dnsd-control", options.dnsd_control,
                  "cdn-dnsd's control socket, for edge states; empty = no edge monitoring")
+      ->capture_default_str();
+  app.add_option("--metrics", options.metrics,
+                 "Prometheus /metrics on ADDR:PORT (port 0 = any free port); empty = off")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

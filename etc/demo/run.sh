@@ -54,7 +54,8 @@ Try, in another terminal:
   kdig @127.0.0.1 -p $port static.cdn.example A         # CNAME inside the zone
   kdig @127.0.0.1 -p $port host.partner.cdn.example A   # referral with glue
   kdig @127.0.0.1 -p $port +tcp nothere.cdn.example A   # NXDOMAIN over TCP
-  curl -s http://127.0.0.1:9531/metrics
+  curl -s http://127.0.0.1:9531/metrics                  # cdn-dnsd
+  curl -s http://127.0.0.1:9532/metrics                  # cdn-healthd
   CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl zone show cdn.example
   CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl record add cdn.example "new 300 IN A 192.0.2.99"
   CDN_DB=$CDN_DB CDN_RUN_DIR=$CDN_RUN_DIR $cdnctl apply && kdig @127.0.0.1 -p $port new.cdn.example

@@ -20,6 +20,7 @@ import subprocess
 import threading
 import time
 import unittest
+import urllib.request
 
 import dnstest
 
@@ -159,7 +160,8 @@ class Healthd(unittest.TestCase):
     def healthd(self, extra=()):
         d = dnstest.Daemon([binary("CDN_HEALTHD", "healthd", "cdn-healthd"), "--db", self.db,
                             "--control", os.path.join(self.run_dir, "healthd.sock"),
-                            "--dnsd-control", os.path.join(self.run_dir, "dnsd.sock")] +
+                            "--dnsd-control", os.path.join(self.run_dir, "dnsd.sock"),
+                            "--metrics", "127.0.0.1:0"] +
                            list(extra), ready=r"event=healthd\.ready\b", env=self.env,
                            name="cdn-healthd")
         d.start()
@@ -171,6 +173,11 @@ class Healthd(unittest.TestCase):
                         "--healthd", os.path.join(self.run_dir, "healthd.sock")], self.env)
         self.bridges.append(b)
         return b
+
+    def metrics(self, daemon):
+        host, port = dnstest.parse_hostport(dnstest.parse_event_line(daemon.ready_line)["metrics"])
+        with urllib.request.urlopen("http://%s:%d/metrics" % (host, port), timeout=10) as m:
+            return m.read().decode()
 
     def bgp_status(self):
         return json.loads(self.ctl("bgp", "status", "--json"))
@@ -209,6 +216,11 @@ class Healthd(unittest.TestCase):
         status = self.wait_status(lambda s: s["confirmed"] == "withdrawn")
         self.assertIn("service dns down: check svc down", status["reason"])
         self.assertIn("connect refused", self.ctl("health"))
+        metrics = self.metrics(self.daemons[0])
+        self.assertIn('cdn_healthd_prefix_announced{prefix="203.0.113.53/32"} 0', metrics)
+        self.assertIn('cdn_healthd_check_up{check="svc"} 0', metrics)
+        self.assertIn('cdn_healthd_check_changes_total{check="svc"} 2', metrics)
+        self.assertIn("cdn_healthd_bridge_connected 1", metrics)
 
         # Back: announced after rise x interval plus the re-announce delay (1 s), not before.
         up_at = time.monotonic()
@@ -439,7 +451,7 @@ class EdgeMonitor(unittest.TestCase):
                     "127.0.0.1:0", "--foreground"], r"event=dnsd\.ready\b", "cdn-dnsd")
         self.start([binary("CDN_HEALTHD", "healthd", "cdn-healthd"), "--db", self.db,
                     "--control", os.path.join(self.run_dir, "healthd.sock"), "--dnsd-control",
-                    sock], r"event=healthd\.ready\b", "cdn-healthd")
+                    sock, "--metrics", "127.0.0.1:0"], r"event=healthd\.ready\b", "cdn-healthd")
         self.wait_answer(["127.0.0.2"])
         health = json.loads(self.ctl("health", "--json"))
         edges = {e["name"]: e for e in health["edges"]}
@@ -472,7 +484,7 @@ class EdgeMonitor(unittest.TestCase):
                     "127.0.0.1:0", "--foreground"], r"event=dnsd\.ready\b", "cdn-dnsd")
         self.start([binary("CDN_HEALTHD", "healthd", "cdn-healthd"), "--db", self.db,
                     "--control", os.path.join(self.run_dir, "healthd.sock"), "--dnsd-control",
-                    sock], r"event=healthd\.ready\b", "cdn-healthd")
+                    sock, "--metrics", "127.0.0.1:0"], r"event=healthd\.ready\b", "cdn-healthd")
         self.wait_answer(["127.0.0.2"])
         self.ctl("drain", "--all")
         self.wait_answer(["127.0.0.3"])  # a is this box's edge (healthd.local_edges)
