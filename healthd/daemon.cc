@@ -153,27 +153,51 @@ struct Daemon::Impl {
     return cb;
   }
 
+  // The statuses of `running`'s checks whose spec is the same in `next`.
+  static std::vector<CheckStatus> carried(const std::unique_ptr<Scheduler>& running,
+                                          const std::vector<CheckSpec>& before,
+                                          const std::vector<CheckSpec>& next) {
+    std::vector<CheckStatus> out;
+    if (!running) return out;
+    for (auto& status : running->statuses()) {
+      const CheckSpec* old_spec = nullptr;
+      const CheckSpec* new_spec = nullptr;
+      for (const auto& s : before) old_spec = s.name == status.name ? &s : old_spec;
+      for (const auto& s : next) new_spec = s.name == status.name ? &s : new_spec;
+      if (old_spec && new_spec && to_json(*old_spec) == to_json(*new_spec)) {
+        out.push_back(std::move(status));
+      }
+    }
+    return out;
+  }
+
   // Checks are started here; `mu` is held by the caller.
   void install(store::HealthConfig next, store::SteerConfig next_steer) {
     DampingPolicy per_check = damping;
     per_check.enabled = false;  // the planner damps per prefix (planner.h)
     if (!checks || !same_specs(check_specs, next.checks)) {
+      // Checks whose spec did not change keep their state: adding one check must not make
+      // every other one unknown again.
+      auto kept = carried(checks, check_specs, next.checks);
       if (checks) checks->stop();
       checks.reset();
       check_specs = next.checks;
       if (!check_specs.empty()) {
         checks = std::make_unique<Scheduler>(check_specs, per_check, clock, callbacks("check"));
+        checks->carry_over(kept);
         checks->start();
       }
       if (!ready) ready_deadline = clock.now() + warm_up(check_specs);
     }
     auto next_edges = edge_specs(next_steer, next.monitor);
     if (!same_specs(edge_check_specs, next_edges) || (!edges && !next_edges.empty())) {
+      auto kept = carried(edges, edge_check_specs, next_edges);
       if (edges) edges->stop();
       edges.reset();
       edge_check_specs = std::move(next_edges);
       if (!edge_check_specs.empty() && !options.dnsd_control.empty()) {
         edges = std::make_unique<Scheduler>(edge_check_specs, per_check, clock, callbacks("edge"));
+        edges->carry_over(kept);
         edges->start();
       }
     }

@@ -139,6 +139,18 @@ Scheduler::Scheduler(std::vector<CheckSpec> specs, DampingPolicy damping, const 
 
 Scheduler::~Scheduler() { stop(); }
 
+void Scheduler::carry_over(const std::vector<CheckStatus>& previous) {
+  std::lock_guard lock(impl_->status_mutex);
+  for (auto& e : impl_->entries) {
+    for (const auto& p : previous) {
+      if (p.name != e->spec.name) continue;
+      e->machine.seed(p.state, p.reason);
+      e->last = p.last;
+      e->probes = p.probes;
+    }
+  }
+}
+
 void Scheduler::start() {
   if (impl_->thread.joinable()) return;
   for (auto& e : impl_->entries) impl_->schedule_first(*e);

@@ -44,6 +44,9 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
+  // Before start(): checks named in `previous` (of an older Scheduler, with specs the caller
+  // knows unchanged) start in the state they had, with their last result and probe count.
+  void carry_over(const std::vector<CheckStatus>& previous);
   void start();  // the checks run on the thread "healthd/checks" until stop()
   void stop();   // ends every probe in flight and joins the thread
   std::vector<CheckStatus> statuses() const;  // from any thread

@@ -137,4 +137,13 @@ std::optional<Transition> StateMachine::move_to(State next, std::string reason) 
   return t;
 }
 
+void StateMachine::seed(State state, std::string reason) {
+  if (state == State::Unknown) return;
+  bool up = state == State::Up;
+  state_ = measured_ = up ? State::Up : State::Down;
+  successes_ = up ? rise_ : 0;
+  failures_ = up ? 0 : fall_;
+  reason_ = measured_reason_ = std::move(reason);
+}
+
 }  // namespace cdn::health

@@ -50,6 +50,9 @@ class StateMachine {
   std::optional<Transition> observe(const CheckResult& result);
   // Ends a hold-down whose time is over, without waiting for the next result.
   std::optional<Transition> poll();
+  // Starts in `state` (Up or Down; HeldDown counts as Down), as if rise or fall had just been
+  // reached: a check carried over a config reload unchanged keeps what it knew. No transition.
+  void seed(State state, std::string reason);
 
   State state() const { return state_; }
   State measured() const { return measured_; }  // what rise/fall say, hold-down aside

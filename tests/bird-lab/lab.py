@@ -1139,8 +1139,8 @@ def run_scenarios(lab, report):
         lab.cdnctl(1, "prefix", "add", PREFIX, "--next-hop", lab.links[0][1],
                    "--service", "dns", "--service", "flap")
         lab.cdnctl(1, "apply")
-        # `cdnctl apply` restarted every check: toggle only once all are up again, so each
-        # toggle is an up/down change of the prefix (an unknown check hides it from damping)
+        # The new check starts unknown (dnsd's keeps its state): toggle only once both are up,
+        # so each toggle is an up/down change of the prefix (an unknown check hides it)
         wait_until("the dnsd and flap checks to be up",
                    lambda: lab.check_state(1, "flap") == "up" and
                    lab.check_state(1, "dnsd") == "up", 5.0, 0.1)

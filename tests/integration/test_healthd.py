@@ -293,6 +293,20 @@ class Healthd(unittest.TestCase):
         self.assertIn("committed, not loaded", out)
         self.assertIn("drain", self.ctl("history"))
 
+    def test_adding_a_check_keeps_the_others_state_and_the_routes(self):
+        self.healthd()
+        b = self.bridge()
+        b.expect(ANNOUNCE, timeout=5)
+        self.ctl("check", "add", "disk", "--kind", "exec", "--interval", "0.2", "--timeout",
+                 "0.1", "--rise", "2", "--fall", "2", "--", "/bin/true")
+        self.ctl("service", "add", "dns", "--check", "svc", "--check", "disk")
+        self.ctl("apply", expect=3)  # healthd loads it (no cdn-dnsd here)
+        checks = {c["name"]: c for c in json.loads(self.ctl("health", "--json"))["checks"]}
+        self.assertEqual(checks["svc"]["state"], "up")  # carried over, not unknown again
+        self.assertIn(checks["disk"]["state"], ("unknown", "up"))
+        self.assertTrue(b.quiet(1.5))  # the route never moved
+        self.wait_status(lambda s: s["desired"] == "announced" and s["in_sync"])
+
     def test_a_healthd_restart_within_the_grace_period_changes_nothing(self):
         d = self.healthd()
         b = self.bridge()

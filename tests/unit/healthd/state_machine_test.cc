@@ -238,5 +238,30 @@ TEST_CASE("state names are what logs and cdnctl show") {
   CHECK(to_string(State::HeldDown) == "held-down");
 }
 
+TEST_CASE("a seeded check keeps its state until fall or rise says otherwise") {
+  ManualClock clock;
+  StateMachine up(3, 3, no_damping(), clock);
+  up.seed(State::Up, "3 consecutive successes: connected");
+  CHECK(up.state() == State::Up);
+  CHECK(up.reason() == "3 consecutive successes: connected");
+  CHECK_FALSE(up.observe(kRefused));  // one failure is not `fall`
+  CHECK_FALSE(up.observe(kRefused));
+  auto t = up.observe(kRefused);
+  REQUIRE(t);
+  CHECK(t->from == State::Up);
+  CHECK(t->to == State::Down);
+
+  StateMachine down(2, 2, no_damping(), clock);
+  down.seed(State::HeldDown, "held down");  // counts as down
+  CHECK(down.state() == State::Down);
+  CHECK_FALSE(down.observe(kUp));
+  REQUIRE(down.observe(kUp));
+  CHECK(down.state() == State::Up);
+
+  StateMachine unknown(2, 2, no_damping(), clock);
+  unknown.seed(State::Unknown, "x");  // nothing to carry
+  CHECK(unknown.state() == State::Unknown);
+}
+
 }  // namespace
 }  // namespace cdn::health
