@@ -363,9 +363,101 @@ const char* single_token_field(ldns_rdf_type kind) {
 
 // The first field ldns would refuse, in words; nullopt when nothing is found (ldns decides).
 // ldns itself only says "could not parse the RR's rdata", and it takes 70000 for a 16-bit number.
+// Strict RFC 4648 base64 (no line breaks, '=' only at the end); false when malformed.
+bool decode_base64(std::string_view text, std::vector<uint8_t>& out) {
+  if (text.size() % 4 != 0) return false;
+  uint32_t bits = 0;
+  int count = 0;
+  size_t padding = 0;
+  for (char c : text) {
+    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+            : c >= 'a' && c <= 'z' ? c - 'a' + 26
+            : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '+'             ? 62
+            : c == '/'             ? 63
+            : c == '='             ? -2
+                                   : -1;
+    if (v == -1 || (v >= 0 && padding > 0)) return false;
+    if (v == -2) {
+      if (++padding > 2) return false;
+      continue;
+    }
+    bits = (bits << 6) | uint32_t(v);
+    if (++count == 4) {
+      out.push_back(uint8_t(bits >> 16));
+      out.push_back(uint8_t(bits >> 8));
+      out.push_back(uint8_t(bits));
+      bits = 0;
+      count = 0;
+    }
+  }
+  if (padding == 0) return count == 0;
+  if (count + padding != 4) return false;
+  if (count == 2) out.push_back(uint8_t(bits >> 4));
+  if (count == 3) {
+    out.push_back(uint8_t(bits >> 10));
+    out.push_back(uint8_t(bits >> 2));
+  }
+  return true;
+}
+
+// IPSECKEY (RFC 4025 2.1) is converted here, never by ldns: ldns reads it as one field and
+// leaks the parts it copied whenever one of them is malformed.
+std::variant<std::string, std::vector<uint8_t>> ipseckey_rdata(std::span<const Token> tokens,
+                                                               const WireName& origin) {
+  const std::string in_record = " in IPSECKEY record";
+  if (tokens.size() < 4 || tokens.size() > 5) {
+    return "expected PRECEDENCE GATEWAY-TYPE ALGORITHM GATEWAY [PUBLIC-KEY]" + in_record;
+  }
+  for (const Token& t : tokens) {
+    if (t.quoted || t.text.find('\\') != std::string_view::npos) {
+      return "bad field '" + std::string(t.text) + "'" + in_record;
+    }
+  }
+  std::string precedence(tokens[0].text), gateway_type(tokens[1].text), algorithm(tokens[2].text),
+      gateway(tokens[3].text);
+  auto p = parse_decimal(precedence, 0xff);
+  if (!p) return "bad precedence '" + precedence + "'" + in_record;
+  auto kind = parse_decimal(gateway_type, 3);
+  if (!kind) return "bad gateway type '" + gateway_type + "'" + in_record + " (0 to 3)";
+  auto alg = parse_decimal(algorithm, 0xff);
+  if (!alg) return "bad algorithm '" + algorithm + "'" + in_record;
+  std::vector<uint8_t> rdata = {uint8_t(*p), uint8_t(*kind), uint8_t(*alg)};
+  std::string bad_gateway =
+      "bad gateway '" + gateway + "' for gateway type " + gateway_type + in_record;
+  uint8_t buf[16];
+  switch (*kind) {
+    case 0:
+      if (gateway != ".") return bad_gateway;
+      break;
+    case 1:
+    case 2: {
+      bool v4 = *kind == 1;
+      if (inet_pton(v4 ? AF_INET : AF_INET6, gateway.c_str(), buf) != 1) return bad_gateway;
+      rdata.insert(rdata.end(), buf, buf + (v4 ? 4 : 16));
+      break;
+    }
+    default: {
+      auto name = parse_name(gateway, origin);
+      if (std::holds_alternative<std::string>(name)) return bad_gateway;
+      const WireName& wire = std::get<WireName>(name);
+      rdata.insert(rdata.end(), wire.begin(), wire.end());
+    }
+  }
+  if (tokens.size() == 5 && !decode_base64(tokens[4].text, rdata)) {
+    return "bad base64 public key '" + std::string(tokens[4].text) + "'" + in_record;
+  }
+  return rdata;
+}
+
 std::optional<std::string> check_fields(uint16_t type, std::span<const Token> tokens) {
   const ldns_rr_descriptor* descriptor = ldns_rr_descript(type);
   const std::string in_record = " in " + type_text(type) + " record";
+  if (type == LDNS_RR_TYPE_IPSECKEY) {
+    auto rdata = ipseckey_rdata(tokens, WireName{0});
+    if (auto* why = std::get_if<std::string>(&rdata)) return *why;
+    return std::nullopt;
+  }
   size_t minimum = ldns_rr_descriptor_minimum(descriptor);
   size_t maximum = ldns_rr_descriptor_maximum(descriptor);
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -551,6 +643,12 @@ bool fast_rdata(uint16_t type, std::span<const Token> data, const WireName& orig
       rdata.clear();
       return false;
     }
+    case LDNS_RR_TYPE_IPSECKEY: {
+      auto wire = ipseckey_rdata(data, origin);
+      if (std::holds_alternative<std::string>(wire)) return false;  // check_fields words it
+      rdata = std::move(std::get<std::vector<uint8_t>>(wire));
+      return true;
+    }
     default:
       return false;
   }
@@ -657,6 +755,12 @@ std::variant<ParsedRecord, std::string> parse_entry(const Entry& entry, const Wi
   // does not take goes the careful way, which also words the error.
   if (fast_rdata(head.type, data, origin, record.rdata)) return parsed;
   if (auto why = check_fields(head.type, data)) return *why;
+  if (head.type == LDNS_RR_TYPE_IPSECKEY) {  // never ldns (see ipseckey_rdata)
+    auto wire = ipseckey_rdata(data, origin);
+    if (auto* why = std::get_if<std::string>(&wire)) return *why;
+    record.rdata = std::move(std::get<std::vector<uint8_t>>(wire));
+    return parsed;
+  }
 
   // One normalised line for ldns: absolute owner, explicit TTL and class, the data as written.
   // ldns wants the value of CAA (a LONG_STR) quoted, though RFC 8659 4.1.1 allows it bare.

@@ -458,6 +458,39 @@ TEST_CASE("parse_record refuses what is not one good record") {
         "directives such as $TTL are only allowed in zone files");
 }
 
+TEST_CASE("IPSECKEY records are checked field by field before ldns reads them") {
+  // RFC 4025 2.5's examples: no gateway, IPv4, IPv6 and a domain name gateway.
+  for (const char* good :
+       {"@ IPSECKEY 10 0 2 . AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+        "@ IPSECKEY 10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+        "@ IPSECKEY 10 2 2 2001:db8:0:8002::2000:1 "
+        "AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+        "@ IPSECKEY 10 3 2 mygateway.example.com. "
+        "AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ=="}) {
+    auto r = parse_record(good, "example.com.", 60);
+    REQUIRE_MESSAGE(r.has_value(), good << ": " << r.error().text());
+    CHECK(r->type == 45);
+    // ldns prints what was read: the wire form is the one RFC 4025 describes.
+    CHECK(record_to_text(*r) == "example.com.\t60\tIN\tIPSECKEY\t" + std::string(good + 11));
+  }
+  auto v4 = parse_record("@ IPSECKEY 10 1 2 192.0.2.38 AQID", "example.com.", 60);
+  REQUIRE(v4.has_value());
+  CHECK(v4->rdata == bytes({10, 1, 2, 192, 0, 2, 38, 1, 2, 3}));
+  auto relative = parse_record("@ IPSECKEY 1 3 2 gw AQ==", "example.com.", 60);
+  REQUIRE(relative.has_value());
+  CHECK(relative->rdata == concat(bytes({1, 3, 2}), concat(wire("gw.example.com."), bytes({1}))));
+  auto bad = [](const char* text) { return parse_record(text, "example.com.", 60).error().what; };
+  CHECK(bad("@ IPSECKEY 2.26112301 3600 *00 120 host") ==
+        "bad precedence '2.26112301' in IPSECKEY record");
+  CHECK(bad("@ IPSECKEY 10 4 2 . AQNR") == "bad gateway type '4' in IPSECKEY record (0 to 3)");
+  CHECK(bad("@ IPSECKEY 10 1 2 2001:db8::1 AQNR") ==
+        "bad gateway '2001:db8::1' for gateway type 1 in IPSECKEY record");
+  CHECK(bad("@ IPSECKEY 10 0 2 . AQN*") == "bad base64 public key 'AQN*' in IPSECKEY record");
+  CHECK(bad("@ IPSECKEY 10 0 2 . AQ=A") == "bad base64 public key 'AQ=A' in IPSECKEY record");
+  CHECK(bad("@ IPSECKEY 10 0 2") ==
+        "expected PRECEDENCE GATEWAY-TYPE ALGORITHM GATEWAY [PUBLIC-KEY] in IPSECKEY record");
+}
+
 TEST_CASE("record_to_text prints absolute names separated by tabs") {
   ZoneLoad load = parse_zone_text(kFullZone, "example.com", "db:example.com");
   REQUIRE_MESSAGE(load.ok(), error_list(load));
