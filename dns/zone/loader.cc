@@ -509,6 +509,21 @@ std::optional<std::string> check_fields(uint16_t type, std::span<const Token> to
         continue;
       case LDNS_RDF_TYPE_LONG_STR:
         continue;
+      case LDNS_RDF_TYPE_ALG:
+      case LDNS_RDF_TYPE_CERT_ALG: {
+        // A number or a mnemonic, decided here: ldns's reader of a certificate type leaks the
+        // number it parsed when it then refuses it (type 0, reserved by RFC 4398 2.1).
+        bool alg = kind == LDNS_RDF_TYPE_ALG;
+        if (tokens[i].quoted) return bad;
+        if (auto n = parse_decimal(text, alg ? 0xff : 0xffff)) {
+          if (!alg && *n == 0) return bad + " (0 is reserved)";
+          continue;
+        }
+        if (ldns_lookup_by_name(alg ? ldns_algorithms : ldns_cert_algorithms, text.c_str())) {
+          continue;
+        }
+        return bad;
+      }
       case LDNS_RDF_TYPE_DNAME: {
         if (text == "@") continue;
         if (tokens[i].quoted) return bad;

@@ -491,6 +491,17 @@ TEST_CASE("IPSECKEY records are checked field by field before ldns reads them") 
         "expected PRECEDENCE GATEWAY-TYPE ALGORITHM GATEWAY [PUBLIC-KEY] in IPSECKEY record");
 }
 
+TEST_CASE("algorithm and certificate type fields take a number or a mnemonic") {
+  auto ok = parse_record("@ CERT PKIX 1 RSASHA256 AQID", "example.com.", 60);
+  REQUIRE_MESSAGE(ok.has_value(), ok.error().text());
+  CHECK(ok->rdata == bytes({0, 1, 0, 1, 8, 1, 2, 3}));
+  auto bad = [](const char* text) { return parse_record(text, "example.com.", 60).error().what; };
+  CHECK(bad("@ CERT 0 1 1 AQID") == "bad certificate type '0' in CERT record (0 is reserved)");
+  CHECK(bad("@ CERT NOPE 1 1 AQID") == "bad certificate type 'NOPE' in CERT record");
+  CHECK(bad("@ DS 1 FOO 1 AABB") == "bad algorithm 'FOO' in DS record");
+  CHECK(bad("@ DS 1 300 1 AABB") == "bad algorithm '300' in DS record");
+}
+
 TEST_CASE("record_to_text prints absolute names separated by tabs") {
   ZoneLoad load = parse_zone_text(kFullZone, "example.com", "db:example.com");
   REQUIRE_MESSAGE(load.ok(), error_list(load));
