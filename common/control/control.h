@@ -32,7 +32,8 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// One request, one reply. Error.where is the socket path; "unreachable" in what when nobody listens.
+// One request, one reply. Error.where is the socket path; "unreachable" in what when nobody
+// listens.
 Result<Json> call(const std::string& socket_path, const Json& request,
                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 

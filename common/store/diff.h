@@ -26,7 +26,7 @@ struct SettingChange {
 struct SteerChange {
   std::string kind;  // "edge", "pool", "steer", "override", "latency", "check", "service",
                      // "prefix", "neighbor", "drain"
-  std::string key;                    // "fra1"; a steered name; "192.0.2.0/24 fra1" for latency
+  std::string key;   // "fra1"; a steered name; "192.0.2.0/24 fra1" for latency
   std::optional<std::string> before;  // nullopt: not there
   std::optional<std::string> after;
 };

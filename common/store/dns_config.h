@@ -17,9 +17,10 @@ struct ZoneText {
 struct DnsConfig {
   int64_t version = 0;
   std::vector<ZoneText> zones;
-  std::vector<std::string> listen;  // "127.0.0.1:53", "[::1]:53"; setting dns.listen (comma separated)
-  std::string nsid;                 // setting dns.nsid, empty = off
-  std::string metrics_listen;       // setting dns.metrics, default "127.0.0.1:9531"
+  std::vector<std::string>
+      listen;                  // "127.0.0.1:53", "[::1]:53"; setting dns.listen (comma separated)
+  std::string nsid;            // setting dns.nsid, empty = off
+  std::string metrics_listen;  // setting dns.metrics, default "127.0.0.1:9531"
 };
 
 // Opens `db_path` read-only and reads the current version. Error.where is the path.

@@ -3,14 +3,14 @@
 // common/health/spec.cc.
 #include "common/store/health_config.h"
 
-#include "common/store/diff.h"
-
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "common/store/diff.h"
 
 namespace cdn::store {
 namespace {

@@ -90,7 +90,8 @@ std::string all_text(const std::vector<cdn::Error>& errors) {
 
 }  // namespace
 
-TEST_CASE("a schema 2 database is migrated to the current schema and keeps its zones and settings") {
+TEST_CASE(
+    "a schema 2 database is migrated to the current schema and keeps its zones and settings") {
   TempDb tmp;
   {
     Db::Options old;

@@ -103,7 +103,8 @@ TEST_CASE("dns options are checked: name, type, rcode, address") {
   }
   SUBCASE("unknown type") {
     spec.dns.qtype = "BOGUS";
-    CHECK(error_of(spec) == "check web: dns.qtype: unknown type 'BOGUS' (A, AAAA, SOA, TYPE65, ...)");
+    CHECK(error_of(spec) ==
+          "check web: dns.qtype: unknown type 'BOGUS' (A, AAAA, SOA, TYPE65, ...)");
   }
   SUBCASE("unknown rcode") {
     spec.dns.rcode = "FINE";
