@@ -23,6 +23,7 @@
 #include "bgp/exabgp_api.h"
 #include "bgp/reconcile.h"
 #include "common/control/control.h"
+#include "common/daemon_main.h"
 #include "common/log.h"
 #include "common/store/health_config.h"
 
@@ -114,8 +115,8 @@ int run(int argc, char** argv) {
       "stdin and writes announce/withdraw lines on stdout; on start and on every session\n"
       "re-establishment it sends the whole state again. If cdn-healthd cannot be reached for\n"
       "longer than the grace period (bgp.grace, default 10 s) it withdraws every prefix.");
-  std::string run_dir = std::getenv("CDN_RUN_DIR") ? std::getenv("CDN_RUN_DIR") : "/run/cdn";
-  std::string db_path = std::getenv("CDN_DB") ? std::getenv("CDN_DB") : "/var/lib/cdn/config.db";
+  std::string run_dir = env_or("CDN_RUN_DIR", "/run/cdn");
+  std::string db_path = env_or("CDN_DB", "/var/lib/cdn/config.db");
   std::string healthd = run_dir + "/healthd.sock";
   std::optional<int> grace;
   std::string log_level = "info";
@@ -302,12 +303,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    cdn::log::error("bridge.fatal", {{"error", e.what()}});
-  } catch (...) {
-    cdn::log::error("bridge.fatal", {{"error", "unknown exception"}});
-  }
-  return 1;
+  return cdn::guarded_main("bridge", [&] { return run(argc, argv); });
 }

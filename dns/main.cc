@@ -5,30 +5,18 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/daemon_main.h"
 #include "common/log.h"
 #include "dns/server/server.h"
 
 namespace {
-
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
 
 int run(int argc, char** argv);
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Exceptions are for start-up failures and programming errors: caught once, here.
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    cdn::log::error("dnsd.fatal", {{"error", e.what()}});
-  } catch (...) {
-    cdn::log::error("dnsd.fatal", {{"error", "unknown exception"}});
-  }
-  return 1;
+  return cdn::guarded_main("dnsd", [&] { return run(argc, argv); });
 }
 
 namespace {

@@ -6,15 +6,11 @@
 #include <cstdlib>
 
 #include "common/clock.h"
+#include "common/daemon_main.h"
 #include "common/log.h"
 #include "healthd/daemon.h"
 
 namespace {
-
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
 
 int run(int argc, char** argv) {
   using namespace cdn;
@@ -93,12 +89,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    cdn::log::error("healthd.fatal", {{"error", e.what()}});
-  } catch (...) {
-    cdn::log::error("healthd.fatal", {{"error", "unknown exception"}});
-  }
-  return 1;
+  return cdn::guarded_main("healthd", [&] { return run(argc, argv); });
 }
