@@ -23,6 +23,7 @@
 #include "bgp/exabgp_api.h"
 #include "bgp/reconcile.h"
 #include "common/control/control.h"
+#include "common/control/messages.h"
 #include "common/daemon_main.h"
 #include "common/log.h"
 #include "common/store/health_config.h"
@@ -68,8 +69,8 @@ class Queue {
 // What the poller tells healthd: guarded by its own mutex, written by the main thread.
 struct Feedback {
   std::mutex mu;
-  Json confirmed = Json::array();
-  Json reports = Json::array();
+  routing::RouteSet confirmed;
+  std::vector<control::BridgeReport> reports;
   std::string exabgp = "unknown";
   bool stop = false;
 };
@@ -117,7 +118,7 @@ int run(int argc, char** argv) {
       "longer than the grace period (bgp.grace, default 10 s) it withdraws every prefix.");
   std::string run_dir = env_or("CDN_RUN_DIR", "/run/cdn");
   std::string db_path = env_or("CDN_DB", "/var/lib/cdn/config.db");
-  std::string healthd = run_dir + "/healthd.sock";
+  std::string healthd = control::socket_path(run_dir, control::kHealthd);
   std::optional<int> grace;
   std::string log_level = "info";
   app.add_option("--db", db_path, "The config database: the prefixes, local AS, grace (env CDN_DB)")
@@ -165,19 +166,20 @@ int run(int argc, char** argv) {
     uint64_t generation = 0;
     bool lost = false;
     while (true) {
-      Json req{{"cmd", "bridge-sync"}, {"generation", generation}, {"wait_ms", 1000}};
+      control::BridgeSyncRequest req;
+      req.generation = generation;
+      req.wait_ms = 1000;
       {
         std::lock_guard lock(feedback.mu);
         if (feedback.stop) return;
-        req["confirmed"] = feedback.confirmed;
-        req["reports"] = std::move(feedback.reports);
-        feedback.reports = Json::array();
-        req["exabgp"] = feedback.exabgp;
+        req.confirmed = feedback.confirmed;
+        req.reports = std::move(feedback.reports);
+        feedback.reports.clear();
+        req.exabgp = feedback.exabgp;
       }
-      auto reply = control::call(healthd, req, 3s);
-      if (!reply || !reply->value("ok", false)) {
-        std::string why =
-            reply ? reply->value("error", std::string("refused")) : reply.error().text();
+      auto reply = control::ask<control::BridgeSyncReply>(healthd, req, 3s);
+      if (!reply) {
+        std::string why = reply.error().text();
         if (!lost) log::warn("bridge.healthd_lost", {{"error", why}});
         lost = true;
         generation = 0;  // the next answer is a full set whatever it holds
@@ -187,21 +189,14 @@ int run(int argc, char** argv) {
       }
       if (lost) log::info("bridge.healthd_back", {});
       lost = false;
-      if (!reply->value("ready", false)) {
+      if (!reply->ready) {
         queue.push({Event::Kind::HealthdWaiting, {}, {}, {}});
         std::this_thread::sleep_for(300ms);
         continue;
       }
-      uint64_t g = reply->value("generation", uint64_t{0});
-      if (g == generation) continue;  // the long poll ran out without a change
-      auto set = routing::route_set_from_json(Json{{"routes", (*reply)["routes"]}});
-      if (!set) {
-        log::error("bridge.bad_routes", {{"error", set.error().text()}});
-        queue.push({Event::Kind::HealthdLost, {}, {}, set.error().text()});
-        continue;
-      }
-      generation = g;
-      queue.push({Event::Kind::HealthdSet, {}, std::move(*set), {}, reply->value("version", 0)});
+      if (reply->generation == generation) continue;  // the long poll ran out without a change
+      generation = reply->generation;
+      queue.push({Event::Kind::HealthdSet, {}, std::move(*reply->routes), {}, reply->version});
     }
   });
 
@@ -271,7 +266,7 @@ int run(int argc, char** argv) {
       last_retry = now();
       steps.push_back(reconciler->retry());
     }
-    Json reports = Json::array();
+    std::vector<control::BridgeReport> reports;
     for (const auto& step : steps) {
       write_lines(step);
       for (const auto& r : step.reports) {
@@ -280,14 +275,10 @@ int run(int argc, char** argv) {
         (bad ? log::warn : log::debug)(
             "bridge.report",
             {{"kind", kind}, {"prefix", r.prefix}, {"line", r.line}, {"detail", r.detail}});
-        reports.push_back(
-            Json{{"kind", kind}, {"prefix", r.prefix}, {"line", r.line}, {"detail", r.detail}});
+        reports.push_back({kind, r.prefix, r.line, r.detail});
       }
     }
-    Json confirmed = Json::array();
-    for (const auto& [prefix, route] : reconciler->confirmed_routes()) {
-      confirmed.push_back(routing::to_json(route));
-    }
+    routing::RouteSet confirmed{reconciler->confirmed_routes()};
     std::lock_guard lock(feedback.mu);
     feedback.confirmed = std::move(confirmed);
     for (auto& r : reports) feedback.reports.push_back(std::move(r));

@@ -51,6 +51,16 @@ int check_steering_kept(store::Db& db, int64_t version);
 // "" when `path` is a readable, non-empty regular file, else why not (geoip.cc).
 std::string check_readable_file(const std::string& path);
 
+// Asks every running daemon to load `version` and waits for each answer (daemon.cc); prints
+// "dnsd: v42 loaded" per daemon. Exit: ok, refused (a daemon refused the version) or
+// unreachable (a socket that does not answer; with dnsd_required also no dnsd at all).
+struct LoadOptions {
+  bool json = false;
+  int timeout_s = 60;
+  bool dnsd_required = true;  // apply: yes; an operational change made while dnsd is stopped: no
+};
+int load_in_daemons(const Context& ctx, int64_t version, const LoadOptions& options);
+
 void add_zone_commands(CLI::App& app, Context& ctx);
 void add_record_commands(CLI::App& app, Context& ctx);
 void add_history_commands(CLI::App& app, Context& ctx);

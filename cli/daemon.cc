@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "common/control/control.h"
+#include "common/control/messages.h"
 
 namespace cdn::cli {
 namespace {
@@ -16,13 +17,14 @@ namespace {
 // Every daemon with a control socket, in the order apply asks them. dnsd serves the
 // configuration, so apply fails when it is not running; the others are asked when present.
 struct Daemon {
-  const char* name;
+  std::string_view name;
   bool required_by_apply;
 };
-constexpr Daemon kDaemons[] = {{"dnsd", true}, {"healthd", false}, {"edged", false}};
+constexpr Daemon kDaemons[] = {
+    {control::kDnsd, true}, {control::kHealthd, false}, {control::kEdged, false}};
 
 std::string socket_path(const Context& ctx, const Daemon& d) {
-  return ctx.run_dir + "/" + d.name + ".sock";
+  return control::socket_path(ctx.run_dir, d.name);
 }
 
 bool socket_exists(const std::string& path) {
@@ -57,34 +59,36 @@ int status(const Context& ctx, bool json, int timeout_s) {
   std::vector<std::string> behind;
   for (const auto& d : kDaemons) {
     std::string path = socket_path(ctx, d);
-    Json entry{{"name", d.name}, {"socket", path}};
+    const std::string name(d.name);
+    Json entry{{"name", name}, {"socket", path}};
     if (!socket_exists(path)) {
       entry["state"] = "not running";
-      table.add({d.name, "not running", "", "", "", ""});
+      table.add({name, "not running", "", "", "", ""});
       daemons.push_back(entry);
       continue;
     }
-    auto reply = control::call(path, Json{{"cmd", "status"}}, std::chrono::seconds(timeout_s));
+    auto reply = control::call(path, control::encode(control::StatusRequest{}),
+                               std::chrono::seconds(timeout_s));
     if (!reply) {
       exit_code = kExitUnreachable;
       entry["state"] = "unreachable";
       entry["error"] = reply.error().text();
-      table.add({d.name, "unreachable", "", "", "", reply.error().what});
+      table.add({name, "unreachable", "", "", "", reply.error().what});
     } else if (reply->value("ok", false) != true) {
       entry["state"] = "error";
       entry["error"] = json_error(*reply);
-      table.add({d.name, "error", "", "", "", json_error(*reply)});
+      table.add({name, "error", "", "", "", json_error(*reply)});
     } else {
       int64_t version = json_int(*reply, "version");
       int64_t zones = json_int(*reply, "zones");
       int64_t uptime = json_int(*reply, "uptime_s");
       entry["state"] = "running";
       entry["reply"] = *reply;
-      table.add({d.name, "running", version >= 0 ? "v" + std::to_string(version) : "-",
+      table.add({name, "running", version >= 0 ? "v" + std::to_string(version) : "-",
                  zones >= 0 ? std::to_string(zones) : "-",
                  uptime >= 0 ? format_duration(uptime) : "-", ""});
       if (config_version >= 0 && version >= 0 && version != config_version) {
-        behind.push_back(std::string(d.name) + " serves v" + std::to_string(version));
+        behind.push_back(name + " serves v" + std::to_string(version));
       }
     }
     daemons.push_back(entry);
@@ -114,56 +118,75 @@ int apply(const Context& ctx, bool json, int timeout_s) {
   if (!db) return fail(kExitRefused, db.error().text());
   auto current = db->config_version();
   if (!current) return fail(kExitRefused, current.error().text());
-  const int64_t version = *current;
+  return load_in_daemons(ctx, *current, LoadOptions{json, timeout_s, true});
+}
 
+}  // namespace
+
+int load_in_daemons(const Context& ctx, int64_t version, const LoadOptions& options) {
   bool refused = false;
   bool unreachable = false;
   int asked = 0;
   Json results = Json::array();
   for (const auto& d : kDaemons) {
     std::string path = socket_path(ctx, d);
-    Json entry{{"name", d.name}, {"version", version}};
+    const std::string name(d.name);
+    Json entry{{"name", name}, {"version", version}};
     std::string line;
     if (!socket_exists(path)) {
       if (!d.required_by_apply) continue;  // not installed or not started here: nothing to load
+      if (!options.dnsd_required) {
+        // A change made while dnsd is stopped: it reads the database when it starts.
+        entry["state"] = "not running";
+        line =
+            name + ": not running here; it loads v" + std::to_string(version) + " when it starts";
+        results.push_back(entry);
+        if (!options.json) std::cout << line << '\n';
+        continue;
+      }
       unreachable = true;
       entry["state"] = "not running";
       entry["error"] = "no control socket at " + path;
-      line = std::string(d.name) + ": not running (no control socket at " + path + ")";
+      line = name + ": not running (no control socket at " + path + ")";
     } else {
       ++asked;
-      auto reply = control::call(path, Json{{"cmd", "reload"}, {"version", version}},
-                                 std::chrono::seconds(timeout_s));
+      auto reply = control::call(path, control::encode(control::ReloadRequest{version}),
+                                 std::chrono::seconds(options.timeout_s));
+      control::ReloadReply loaded;
       if (!reply) {
         unreachable = true;
         entry["state"] = "unreachable";
         entry["error"] = reply.error().text();
-        line = std::string(d.name) + ": unreachable: " + reply.error().text();
-      } else if (reply->value("ok", false) != true) {
+        line = name + ": unreachable: " + reply.error().text();
+      } else if (auto why = control::refusal(*reply)) {
         refused = true;
         entry["state"] = "refused";
-        entry["error"] = json_error(*reply);
-        line = std::string(d.name) + ": refused v" + std::to_string(version) + ": " +
-               json_error(*reply);
-      } else if (int64_t loaded = json_int(*reply, "version"); loaded != version) {
+        entry["error"] = *why;
+        line = name + ": refused v" + std::to_string(version) + ": " + *why;
+      } else if (auto decoded = control::decode(*reply, loaded); !decoded) {
         refused = true;
         entry["state"] = "refused";
-        entry["error"] = "loaded v" + std::to_string(loaded) + " instead";
-        line = std::string(d.name) + ": loaded v" + std::to_string(loaded) + " instead of v" +
+        entry["error"] = "bad reply: " + decoded.error().text();
+        line = name + ": bad reply: " + decoded.error().text();
+      } else if (loaded.version != version) {
+        refused = true;
+        entry["state"] = "refused";
+        entry["error"] = "loaded v" + std::to_string(loaded.version) + " instead";
+        line = name + ": loaded v" + std::to_string(loaded.version) + " instead of v" +
                std::to_string(version);
       } else {
         entry["state"] = "loaded";
-        line = std::string(d.name) + ": v" + std::to_string(version) + " loaded";
+        line = name + ": v" + std::to_string(version) + " loaded";
       }
     }
     results.push_back(entry);
-    if (!json) (entry["state"] == "loaded" ? std::cout : std::cerr) << line << '\n';
+    if (!options.json) (entry["state"] == "loaded" ? std::cout : std::cerr) << line << '\n';
   }
-  if (json) print_json(Json{{"version", version}, {"daemons", results}});
+  if (options.json) print_json(Json{{"version", version}, {"daemons", results}});
   // A refusal is about the configuration (1); otherwise a missing daemon is 3.
   if (refused) return kExitRefused;
-  if (unreachable || asked == 0) {
-    if (!json) {
+  if (unreachable || (asked == 0 && options.dnsd_required)) {
+    if (!options.json) {
       std::cerr << "cdnctl: v" << version << " is committed but not loaded everywhere; "
                 << "start the daemons (control sockets in " << ctx.run_dir << ") and run apply "
                 << "again\n";
@@ -172,8 +195,6 @@ int apply(const Context& ctx, bool json, int timeout_s) {
   }
   return kExitOk;
 }
-
-}  // namespace
 
 void add_daemon_commands(CLI::App& app, Context& ctx) {
   {

@@ -2,12 +2,14 @@
 // command shares. A change is accepted only if the whole steering configuration it leaves behind
 // passes validate_steer_config (common/store/steer_config.h), so dnsd never has to refuse one.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "common/control/messages.h"
 
 namespace cdn::cli {
 
@@ -195,6 +197,30 @@ int edge_show(const Context& ctx, const std::string& name, bool json) {
   return kExitOk;
 }
 
+// An override acts at once: committed, then pushed to the running cdn-dnsd (which reads the same
+// from the database on its next load). Exit 3 when dnsd's socket is there but does not confirm.
+int push_override(const Context& ctx, const control::OverrideRequest& request) {
+  std::string path = control::socket_path(ctx.run_dir, control::kDnsd);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    std::cout << "dnsd: not running here (no " << path << "); it reads this when it starts\n";
+    return kExitOk;
+  }
+  auto reply = control::call(path, control::encode(request), std::chrono::seconds(10));
+  if (!reply) {
+    std::cerr << "dnsd: unreachable: " << reply.error().text()
+              << " (committed, not live: run `cdnctl apply` once dnsd answers)\n";
+    return kExitUnreachable;
+  }
+  if (auto why = control::refusal(*reply)) {
+    std::cerr << "dnsd: refused the override: " << *why
+              << " (committed; `cdnctl apply` loads it with the config)\n";
+    return kExitUnreachable;
+  }
+  std::cout << "dnsd: override of " << request.edge << " applied\n";
+  return kExitOk;
+}
+
 int edge_set_state(const Context& ctx, const EdgeArgs& args) {
   const std::string& name = args.edge.name;
   bool with_load = given(args, "--load");
@@ -217,8 +243,12 @@ int edge_set_state(const Context& ctx, const EdgeArgs& args) {
       return kExitOk;
     }
     if (auto st = txn->clear_edge_override(name); !st) return fail(kExitRefused, st.error().text());
-    return commit_change(*txn, "edge " + name + " state auto (override " +
-                                   store::override_text(*current) + " cleared)");
+    auto version = txn->commit("edge " + name + " state auto (override " +
+                               store::override_text(*current) + " cleared)");
+    if (!version) return fail(kExitRefused, version.error().text());
+    std::cout << "v" << *version << ": edge " << name << " state auto (override "
+              << store::override_text(*current) << " cleared)\n";
+    return push_override(ctx, control::OverrideRequest{name, std::nullopt, std::nullopt});
   }
   store::EdgeOverride o{name, args.state, std::nullopt};
   if (with_load) o.load = args.load;
@@ -226,7 +256,11 @@ int edge_set_state(const Context& ctx, const EdgeArgs& args) {
   next->overrides.push_back(o);
   if (!steer_valid(*next)) return kExitRefused;
   if (auto st = txn->set_edge_override(o); !st) return fail(kExitRefused, st.error().text());
-  return commit_change(*txn, "edge " + name + " override " + store::override_text(o));
+  std::string summary = "edge " + name + " override " + store::override_text(o);
+  auto version = txn->commit(summary);
+  if (!version) return fail(kExitRefused, version.error().text());
+  std::cout << "v" << *version << ": " << summary << '\n';
+  return push_override(ctx, control::OverrideRequest{name, parse_availability(o.state), o.load});
 }
 
 void add_edge_options(CLI::App* cmd, EdgeArgs& args, bool add) {
@@ -306,8 +340,9 @@ void add_edge_commands(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<EdgeArgs>();
     auto* cmd = edge->add_subcommand(
         "set-state",
-        "Override an edge's state (up, down, drain) and optionally its load; the override wins "
-        "over the state healthd pushes until `auto` clears it");
+        "Override an edge's state (up, down, drain) and optionally its load, at once: "
+        "committed and pushed to the running cdn-dnsd (exit 3 when it does not confirm); the "
+        "override wins over the state healthd pushes until `auto` clears it");
     args->cmd = cmd;
     cmd->add_option("NAME", args->edge.name, "Edge name")->required();
     cmd->add_option("STATE", args->state, "up, down, drain or auto")

@@ -14,6 +14,7 @@
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "common/control/control.h"
+#include "common/control/messages.h"
 #include "common/store/steer_config.h"
 #include "dns/steer/served.h"
 
@@ -90,11 +91,11 @@ int run_explain(const Context& ctx, const ExplainArgs& a) {
   Json out;
   std::string source;
   if (!a.offline) {
-    Json request = {{"cmd", "explain"}, {"name", a.name}, {"client", a.client}, {"ecs", a.ecs}};
-    auto reply = control::call(ctx.run_dir + "/dnsd.sock", request, std::chrono::seconds(10));
+    control::ExplainRequest request{a.name, a.client, a.ecs};
+    auto reply = control::call(control::socket_path(ctx.run_dir, control::kDnsd),
+                               control::encode(request), std::chrono::seconds(10));
     if (reply) {
-      if (!reply->value("ok", false))
-        return fail(kExitRefused, "refused: " + reply->value("error", std::string("?")));
+      if (auto why = control::refusal(*reply)) return fail(kExitRefused, "refused: " + *why);
       out = std::move(reply.value());
       source = "as cdn-dnsd serves it (v" + std::to_string(out.value("version", 0)) + ")";
     }

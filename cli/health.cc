@@ -17,12 +17,15 @@
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "common/control/control.h"
+#include "common/control/messages.h"
 #include "common/store/health_config.h"
 
 namespace cdn::cli {
 namespace {
 
-std::string healthd_socket(const Context& ctx) { return ctx.run_dir + "/healthd.sock"; }
+std::string healthd_socket(const Context& ctx) {
+  return control::socket_path(ctx.run_dir, control::kHealthd);
+}
 
 // Reads the live objects and settings as `txn` sees them.
 struct Live {
@@ -164,27 +167,33 @@ int reload_healthd(const Context& ctx) {
     std::cout << "healthd: not running here (no " << path << "); it reads this when it starts\n";
     return kExitOk;
   }
-  auto reply = control::call(path, Json{{"cmd", "reload"}}, std::chrono::seconds(30));
+  auto reply =
+      control::call(path, control::encode(control::ReloadRequest{}), std::chrono::seconds(30));
   if (!reply) {
     std::cerr << "healthd: unreachable: " << reply.error().text()
               << " (committed, not loaded: run `cdnctl apply` once healthd runs)\n";
     return kExitUnreachable;
   }
-  if (!reply->value("ok", false)) {
-    std::cerr << "healthd: refused: " << reply->value("error", std::string()) << '\n';
+  control::ReloadReply loaded;
+  if (auto why = control::refusal(*reply)) {
+    std::cerr << "healthd: refused: " << *why << '\n';
     return kExitRefused;
   }
-  std::cout << "healthd: v" << reply->value("version", int64_t{0}) << " loaded\n";
+  if (auto decoded = control::decode(*reply, loaded); !decoded) {
+    std::cerr << "healthd: bad reply: " << decoded.error().text() << '\n';
+    return kExitRefused;
+  }
+  std::cout << "healthd: v" << loaded.version << " loaded\n";
   return kExitOk;
 }
 
-// Asks healthd; kExitUnreachable when it does not answer.
-Result<Json> ask_healthd(const Context& ctx, const std::string& cmd) {
-  auto reply = control::call(healthd_socket(ctx), Json{{"cmd", cmd}}, std::chrono::seconds(10));
+// Asks healthd for one of its documents (health, bgp-status).
+template <class Request>
+Result<Json> ask_healthd(const Context& ctx, const Request& request) {
+  auto reply =
+      control::call(healthd_socket(ctx), control::encode(request), std::chrono::seconds(10));
   if (!reply) return reply.error();
-  if (!reply->value("ok", false)) {
-    return Error(healthd_socket(ctx), reply->value("error", std::string("refused")));
-  }
+  if (auto why = control::refusal(*reply)) return Error(healthd_socket(ctx), *why);
   return *reply;
 }
 
@@ -566,7 +575,7 @@ void add_bgp_commands(CLI::App& app, Context& ctx) {
     cmd->footer("Exit 3 when cdn-healthd does not answer.");
     cmd->callback([&ctx, json] {
       ctx.run = [&ctx, json] {
-        auto reply = ask_healthd(ctx, "bgp-status");
+        auto reply = ask_healthd(ctx, control::BgpStatusRequest{});
         if (!reply) return fail(kExitUnreachable, "healthd: " + reply.error().text());
         if (*json) {
           print_json(*reply);
@@ -612,7 +621,7 @@ void add_health_command(CLI::App& app, Context& ctx) {
   cmd->footer("Exit 3 when cdn-healthd does not answer.");
   cmd->callback([&ctx, json] {
     ctx.run = [&ctx, json] {
-      auto reply = ask_healthd(ctx, "health");
+      auto reply = ask_healthd(ctx, control::HealthRequest{});
       if (!reply) return fail(kExitUnreachable, "healthd: " + reply.error().text());
       if (*json) {
         print_json(*reply);

@@ -28,7 +28,7 @@ bool inside(const std::string& name, const std::string& zone) {
 }
 
 // The closest zone of `zones` enclosing `name`, "" when there is none.
-std::string enclosing_zone(const std::string& name, const std::vector<store::ZoneSummary>& zones) {
+std::string enclosing_zone(const std::string& name, const std::vector<store::ZoneHead>& zones) {
   std::string out;
   for (const auto& z : zones) {
     if (inside(name, z.name) && z.name.size() > out.size()) out = z.name;
@@ -36,12 +36,16 @@ std::string enclosing_zone(const std::string& name, const std::vector<store::Zon
   return out;
 }
 
-// The rdata of a CNAME owned by `name` in `zone`, if there is one.
-std::optional<std::string> cname_at(const store::ZoneRow& zone, const std::string& name) {
-  for (const auto& r : zone.records) {
-    if (lower(r.owner) == name && lower(r.type) == "cname") return r.rdata;
+// The rdata of a CNAME owned by `name` in `zone` at `version`, if there is one (reads only the
+// records of that owner).
+Result<std::optional<std::string>> cname_at(store::Db& db, const std::string& zone,
+                                            const std::string& name, int64_t version) {
+  auto records = db.records_at(zone, name, version);
+  if (!records) return records.error();
+  for (const auto& r : *records) {
+    if (lower(r.type) == "cname") return std::optional<std::string>(r.rdata);
   }
-  return std::nullopt;
+  return std::optional<std::string>();
 }
 
 struct SteerArgs {
@@ -59,20 +63,18 @@ int steer_add(const Context& ctx, const SteerArgs& args) {
   auto txn = begin_change(ctx, *db);
   if (!txn) return fail(kExitRefused, txn.error().text());
   int64_t current_version = txn->version() - 1;
-  auto zones = db->zone_summaries(current_version);
+  auto zones = db->zone_heads(current_version);
   if (!zones) return fail(kExitRefused, zones.error().text());
   std::string zone_name = enclosing_zone(*name, *zones);
   if (zone_name.empty()) {
     return fail(kExitRefused,
                 "refused: " + *name + " is not inside any zone in the database (cdnctl zone list)");
   }
-  auto zone = db->zone(zone_name, current_version);
-  if (!zone) return fail(kExitRefused, zone.error().text());
-  if (*zone) {
-    if (auto cname = cname_at(**zone, *name)) {
-      return fail(kExitRefused, "refused: " + *name + " has CNAME data in zone " + zone_name +
-                                    " (" + *cname + "); a steered name answers A and AAAA");
-    }
+  auto cname = cname_at(*db, zone_name, *name, current_version);
+  if (!cname) return fail(kExitRefused, cname.error().text());
+  if (*cname) {
+    return fail(kExitRefused, "refused: " + *name + " has CNAME data in zone " + zone_name + " (" +
+                                  **cname + "); a steered name answers A and AAAA");
   }
   auto next = live_steer(*db, *txn);
   if (!next) return fail(kExitRefused, next.error().text());
@@ -131,24 +133,17 @@ Result<std::string> steering_conflict(store::Db& db, int64_t version) {
   auto steer = db.steer_config(version);
   if (!steer) return steer.error();
   if (steer->names.empty()) return std::string();
-  auto zones = db.zone_summaries(version);
+  auto zones = db.zone_heads(version);
   if (!zones) return zones.error();
-  std::map<std::string, store::ZoneRow> read;  // zones read so far
   for (const auto& n : steer->names) {
     std::string zone_name = enclosing_zone(n.name, *zones);
     if (zone_name.empty()) {
       return "steered name " + n.name + " would be outside every zone (steered to pool " + n.pool +
              ")";
     }
-    auto it = read.find(zone_name);
-    if (it == read.end()) {
-      auto zone = db.zone(zone_name, version);
-      if (!zone) return zone.error();
-      it = read.emplace(zone_name, *zone ? std::move(**zone) : store::ZoneRow{}).first;
-    }
-    if (auto cname = cname_at(it->second, n.name)) {
-      return "steered name " + n.name + " would own CNAME data (" + *cname + ")";
-    }
+    auto cname = cname_at(db, zone_name, n.name, version);
+    if (!cname) return cname.error();
+    if (*cname) return "steered name " + n.name + " would own CNAME data (" + **cname + ")";
   }
   return std::string();
 }

@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "dns/zone/loader.h"
+#include "dns/zone/stored_record.h"
 
 namespace cdn::cli {
 
@@ -45,6 +46,7 @@ store::RecordRow record_row(const dns::RecordData& record) {
   row.rclass = fields[2];
   row.type = fields[3];
   row.rdata = rdata;
+  row.wire = dns::encode_stored_record(record);
   return row;
 }
 

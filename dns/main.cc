@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/control/messages.h"
 #include "common/daemon_main.h"
 #include "common/log.h"
 #include "dns/server/server.h"
@@ -88,7 +89,7 @@ int run(int argc, char** argv) {
     config.zone_files.push_back({z.substr(0, eq), z.substr(eq + 1)});
   }
   if (!config.db_path.empty() && config.control_path.empty())
-    config.control_path = env_or("CDN_RUN_DIR", "/run/cdn") + "/dnsd.sock";
+    config.control_path = control::socket_path(env_or("CDN_RUN_DIR", "/run/cdn"), control::kDnsd);
 
   // Signals are taken by sigwait below; every thread started from here inherits the mask.
   sigset_t signals;

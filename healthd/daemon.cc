@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/control/control.h"
+#include "common/control/messages.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/net/endpoint.h"
@@ -104,9 +105,9 @@ struct Daemon::Impl {
   Clock::TimePoint ready_deadline{};
   // What the bridge said last.
   std::optional<Clock::TimePoint> bridge_seen;
-  Json bridge_confirmed = Json::array();
+  routing::RouteSet bridge_confirmed;
   std::string bridge_exabgp;
-  std::deque<Json> bridge_reports;
+  std::deque<control::BridgeReport> bridge_reports;
   bool stop = false;
 
   // Check transitions, written from the scheduler threads.
@@ -275,39 +276,38 @@ struct Daemon::Impl {
     }
   }
 
-  Json edge_report() const {
-    Json edges_out = Json::array();
+  std::vector<control::EdgeReport> edge_report() const {
+    std::vector<control::EdgeReport> out;
     std::lock_guard lock(mu);
     for (const auto& s : statuses(edges)) {
       bool local = std::find(config.monitor.local_edges.begin(), config.monitor.local_edges.end(),
                              s.name) != config.monitor.local_edges.end();
-      Json e{{"name", s.name}};
+      control::EdgeReport e{s.name};
       if (local && plan.drain_all) {
-        e["state"] = "drain";
+        e.state = Availability::Drain;
       } else if (s.state == State::Up) {
-        e["state"] = "up";
+        e.state = Availability::Up;
       } else if (s.state == State::Down || s.state == State::HeldDown) {
-        e["state"] = "down";
+        e.state = Availability::Down;
       } else {
         continue;  // nothing known yet: cdn-dnsd keeps what it has
       }
-      if (s.last && s.last->load) e["load"] = *s.last->load;
-      edges_out.push_back(std::move(e));
+      if (s.last && s.last->load) e.load = *s.last->load;
+      out.push_back(std::move(e));
     }
     // Local edges not probed (no pool) still follow a drain of the box.
     if (plan.drain_all) {
       for (const auto& name : config.monitor.local_edges) {
-        bool listed = std::any_of(edges_out.begin(), edges_out.end(),
-                                  [&](const Json& e) { return e["name"] == name; });
-        if (!listed && steer.edge(name))
-          edges_out.push_back(Json{{"name", name}, {"state", "drain"}});
+        bool listed = std::any_of(out.begin(), out.end(),
+                                  [&](const control::EdgeReport& e) { return e.name == name; });
+        if (!listed && steer.edge(name)) out.push_back({name, Availability::Drain, 0});
       }
     }
-    return edges_out;
+    return out;
   }
 
   void push_loop() {
-    Json last_sent;
+    std::vector<control::EdgeReport> last_sent;
     std::optional<Clock::TimePoint> last_time;
     bool failing = false;
     while (true) {
@@ -319,16 +319,16 @@ struct Daemon::Impl {
         std::lock_guard guard(mu);
         if (stop) return;
       }
-      Json edges_now = edge_report();
+      control::EdgeStateRequest push;
+      push.edges = edge_report();
       auto now = clock.now();
-      bool due = !last_time || now - *last_time >= kFullSyncEvery || edges_now != last_sent;
-      if (!due || edges_now.empty()) continue;
-      auto reply = control::call(options.dnsd_control,
-                                 Json{{"cmd", "edge-state"}, {"edges", edges_now}}, 2s);
+      bool due = !last_time || now - *last_time >= kFullSyncEvery || push.edges != last_sent;
+      if (!due || push.edges.empty()) continue;
+      auto reply = control::call(options.dnsd_control, control::encode(push), 2s);
       last_time = now;
-      if (!reply || !reply->value("ok", false)) {
-        std::string why =
-            reply ? reply->value("error", std::string("refused")) : reply.error().text();
+      auto refused = reply ? control::refusal(*reply) : std::nullopt;
+      if (!reply || refused) {
+        std::string why = reply ? *refused : reply.error().text();
         if (!failing) log::warn("edge.push_failed", {{"to", options.dnsd_control}, {"error", why}});
         failing = true;
         // An edge cdn-dnsd does not know (older config) refuses only that edge: the rest is
@@ -338,42 +338,51 @@ struct Daemon::Impl {
         log::info("edge.push_resumed", {{"to", options.dnsd_control}});
         failing = false;
       }
-      last_sent = std::move(edges_now);
+      last_sent = std::move(push.edges);
     }
   }
 
-  Json handle(const Json& req) {
-    std::string cmd = req.value("cmd", std::string());
-    if (cmd == "status") return status_json();
-    if (cmd == "health") return health_json();
-    if (cmd == "bgp-status") return bgp_status_json();
-    if (cmd == "bridge-sync") return bridge_sync(req);
-    if (cmd == "reload") {
-      auto v = load();
-      if (!v) {
-        log::warn("reload.failed", {{"error", v.error().text()}});
-        return control::error_reply(v.error().text());
-      }
-      log::info("config.loaded", {{"version", *v}});
-      Json reply = control::ok_reply();
-      reply["version"] = *v;
-      return reply;
-    }
-    return control::error_reply("unknown command '" + cmd +
-                                "' (status, health, bgp-status, reload, bridge-sync)");
+  std::vector<control::Command> commands() {
+    std::vector<control::Command> out;
+    out.push_back(control::command<control::StatusRequest>(
+        "Version, readiness, checks, prefixes, routes announced, edges probed",
+        [this](const control::StatusRequest&) { return status_json(); }));
+    out.push_back(control::command<control::ReloadRequest>(
+        "Load the current config version (checks whose spec did not change keep their state)",
+        [this](const control::ReloadRequest&) {
+          auto v = load();
+          if (!v) {
+            log::warn("reload.failed", {{"error", v.error().text()}});
+            return control::error_reply(v.error().text());
+          }
+          log::info("config.loaded", {{"version", *v}});
+          return control::encode(control::ReloadReply{*v});
+        }));
+    out.push_back(control::command<control::HealthRequest>(
+        "Every check, service and edge probe: state, last result, last change and why",
+        [this](const control::HealthRequest&) { return health_json(); }));
+    out.push_back(control::command<control::BgpStatusRequest>(
+        "Each prefix: desired state and why, hold-down, what the bridge confirmed",
+        [this](const control::BgpStatusRequest&) { return bgp_status_json(); }));
+    out.push_back(control::command<control::BridgeSyncRequest>(
+        "The bridge's long poll: its confirmations in, the desired routes out",
+        [this](const control::BridgeSyncRequest& r) { return control::encode(bridge_sync(r)); }));
+    return out;
   }
 
   Json status_json() const {
     std::lock_guard lock(mu);
-    Json out = control::ok_reply();
-    out["version"] = config.version;
+    control::StatusReply status;
+    status.daemon = "healthd";
+    status.version = config.version;
+    status.uptime_s = static_cast<int64_t>(seconds(clock.now() - started));
+    Json out = control::encode(status);
     out["ready"] = ready;
     out["generation"] = generation;
     out["checks"] = config.checks.size();
     out["prefixes"] = config.prefixes.size();
     out["announced"] = plan.routes.routes.size();
     out["edges"] = edge_check_specs.size();
-    out["uptime_s"] = static_cast<int64_t>(seconds(clock.now() - started));
     return out;
   }
 
@@ -456,10 +465,7 @@ struct Daemon::Impl {
     out["ready"] = ready;
     out["generation"] = generation;
     out["local_as"] = config.bgp.local_as;
-    std::map<std::string, Json> confirmed;
-    for (const auto& r : bridge_confirmed) {
-      if (r.is_object() && r.contains("prefix")) confirmed[r["prefix"].get<std::string>()] = r;
-    }
+    const auto& confirmed = bridge_confirmed.routes;
     Json prefixes = Json::array();
     auto now = clock.now();
     for (const auto& p : plan.prefixes) {
@@ -471,7 +477,8 @@ struct Daemon::Impl {
       if (p.held_until) item["held_for_s"] = std::max(0.0, seconds(*p.held_until - now));
       if (p.announce_at) item["announce_in_s"] = std::max(0.0, seconds(*p.announce_at - now));
       bool have_bridge = bridge_seen.has_value();
-      auto c = confirmed.find(p.prefix);
+      auto parsed = net::parse_prefix(p.prefix);
+      auto c = parsed ? confirmed.find(*parsed) : confirmed.end();
       if (!have_bridge) {
         item["confirmed"] = "unknown";
       } else {
@@ -480,10 +487,8 @@ struct Daemon::Impl {
       bool want = p.state != PrefixState::Withdrawn;
       item["in_sync"] = have_bridge && (want == (c != confirmed.end()));
       if (want && c != confirmed.end()) {
-        auto route = plan.routes.routes.find(*net::parse_prefix(p.prefix));
-        if (route != plan.routes.routes.end()) {
-          item["in_sync"] = routing::to_json(route->second) == c->second;
-        }
+        auto route = plan.routes.routes.find(c->first);
+        if (route != plan.routes.routes.end()) item["in_sync"] = route->second == c->second;
       }
       prefixes.push_back(std::move(item));
     }
@@ -491,33 +496,33 @@ struct Daemon::Impl {
     Json bridge{{"connected", bridge_seen && now - *bridge_seen < kBridgeSeenWithin}};
     if (bridge_seen) bridge["last_seen_s"] = seconds(now - *bridge_seen);
     bridge["exabgp"] = bridge_exabgp;
-    bridge["reports"] = Json(std::vector<Json>(bridge_reports.begin(), bridge_reports.end()));
+    Json reports = Json::array();
+    for (const auto& r : bridge_reports) reports.push_back(control::encode(r));
+    bridge["reports"] = std::move(reports);
     out["bridge"] = std::move(bridge);
     return out;
   }
 
-  Json bridge_sync(const Json& req) {
+  control::BridgeSyncReply bridge_sync(const control::BridgeSyncRequest& req) {
     std::unique_lock lock(mu);
     bridge_seen = clock.now();
-    if (auto c = req.find("confirmed"); c != req.end() && c->is_array()) bridge_confirmed = *c;
-    if (auto e = req.find("exabgp"); e != req.end() && e->is_string()) {
-      bridge_exabgp = e->get<std::string>();
+    bridge_confirmed = req.confirmed;
+    bridge_exabgp = req.exabgp;
+    for (const auto& report : req.reports) {
+      log::info("bridge.report", {{"kind", report.kind},
+                                  {"prefix", report.prefix},
+                                  {"line", report.line},
+                                  {"detail", report.detail}});
+      bridge_reports.push_back(report);
+      if (bridge_reports.size() > kKeptReports) bridge_reports.pop_front();
     }
-    if (auto r = req.find("reports"); r != req.end() && r->is_array()) {
-      for (const auto& report : *r) {
-        log::info("bridge.report", {{"report", report.dump()}});
-        bridge_reports.push_back(report);
-        if (bridge_reports.size() > kKeptReports) bridge_reports.pop_front();
-      }
-    }
-    uint64_t seen = req.value("generation", uint64_t{0});
-    auto wait = std::chrono::milliseconds(std::clamp<int64_t>(req.value("wait_ms", 0), 0, 30000));
-    routes_cv.wait_for(lock, wait, [&] { return stop || (ready && generation != seen); });
-    Json out = control::ok_reply();
-    out["ready"] = ready;
-    out["generation"] = generation;
-    out["version"] = config.version;
-    if (ready) out["routes"] = routing::to_json(plan.routes)["routes"];
+    routes_cv.wait_for(lock, std::chrono::milliseconds(req.wait_ms),
+                       [&] { return stop || (ready && generation != req.generation); });
+    control::BridgeSyncReply out;
+    out.ready = ready;
+    out.generation = generation;
+    out.version = config.version;
+    if (ready) out.routes = plan.routes;
     return out;
   }
 
@@ -599,7 +604,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions options, const Clock
   if (!loaded) return loaded.error();
   auto* raw = impl.get();
   auto server = control::Server::start(raw->options.control_path,
-                                       [raw](const Json& req) { return raw->handle(req); });
+                                       control::dispatch("healthd", raw->commands()));
   if (!server) {
     raw->shutdown();
     return server.error();

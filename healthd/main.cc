@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/clock.h"
+#include "common/control/messages.h"
 #include "common/daemon_main.h"
 #include "common/log.h"
 #include "healthd/daemon.h"
@@ -23,8 +24,8 @@ int run(int argc, char** argv) {
   std::string run_dir = env_or("CDN_RUN_DIR", "/run/cdn");
   health::DaemonOptions options;
   options.db_path = env_or("CDN_DB", "/var/lib/cdn/config.db");
-  options.control_path = run_dir + "/healthd.sock";
-  options.dnsd_control = run_dir + "/dnsd.sock";
+  options.control_path = control::socket_path(run_dir, control::kHealthd);
+  options.dnsd_control = control::socket_path(run_dir, control::kDnsd);
   options.metrics = "127.0.0.1:9532";
   std::string log_level = "info";
   bool foreground = false;

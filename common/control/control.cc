@@ -334,4 +334,37 @@ Json ok_reply() { return Json{{"ok", true}}; }
 
 Json error_reply(const std::string& message) { return Json{{"ok", false}, {"error", message}}; }
 
+std::optional<std::string> refusal(const Json& reply) {
+  auto ok = reply.find("ok");
+  if (ok != reply.end() && ok->is_boolean() && ok->get<bool>()) return std::nullopt;
+  auto error = reply.find("error");
+  return error != reply.end() && error->is_string() ? error->get<std::string>()
+                                                    : std::string("refused without a reason");
+}
+
+Handler dispatch(std::string daemon, std::vector<Command> commands) {
+  auto table = std::make_shared<const std::vector<Command>>(std::move(commands));
+  return [daemon = std::move(daemon), table](const Json& request) -> Json {
+    auto cmd = request.find("cmd");
+    std::string name = cmd != request.end() && cmd->is_string() ? cmd->get<std::string>() : "";
+    for (const auto& c : *table) {
+      if (c.name == name) return c.handler(request);
+    }
+    if (name == "help") {
+      Json list = Json::array();
+      for (const auto& c : *table) list.push_back(Json{{"name", c.name}, {"help", c.help}});
+      Json reply = ok_reply();
+      reply["daemon"] = daemon;
+      reply["commands"] = std::move(list);
+      return reply;
+    }
+    std::string names;
+    for (const auto& c : *table) names += (names.empty() ? "" : ", ") + c.name;
+    std::string what = cmd == request.end() ? std::string("a request needs \"cmd\"")
+                       : name.empty()       ? std::string("\"cmd\" must be a non-empty string")
+                                            : "unknown command '" + name + "'";
+    return error_reply(what + " (" + daemon + " takes: " + names + ", help)");
+  };
+}
+
 }  // namespace cdn::control

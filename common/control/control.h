@@ -7,7 +7,9 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -40,5 +42,21 @@ Result<Json> call(const std::string& socket_path, const Json& request,
 // Helpers for handlers.
 Json ok_reply();
 Json error_reply(const std::string& message);
+// nullopt for {"ok":true,...}; else the reply's error message.
+std::optional<std::string> refusal(const Json& reply);
+
+// One command of a daemon's table: its name, a line of help, the handler of its requests
+// (messages.h's command<Request>() makes one that decodes the request first).
+struct Command {
+  std::string name;
+  std::string help;
+  Handler handler;
+};
+
+// The handler of a daemon's control socket: runs the command the request names. A request
+// without a string "cmd", or with one the table lacks, gets the same error from every daemon:
+//   {"ok":false,"error":"unknown command 'x' (dnsd takes: status, reload, ...)"}
+// "help" is answered from the table: {"ok":true,"daemon":"dnsd","commands":[{name,help}...]}.
+Handler dispatch(std::string daemon, std::vector<Command> commands);
 
 }  // namespace cdn::control

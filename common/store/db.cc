@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -113,6 +114,22 @@ CREATE TABLE health_objects(
   until INTEGER);
 CREATE INDEX health_objects_by_key ON health_objects(kind, name, until);
 )sql",
+    // 4 -> 5: records in wire form beside their text (filled by `cdnctl init` for older rows;
+    // a daemon parses the text of a row without it), the versions that changed each zone, and
+    // the indexes a one-record change needs (next seq, records of one owner).
+    R"sql(
+ALTER TABLE records ADD COLUMN wire BLOB;
+CREATE TABLE zone_changes(
+  zone TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY(zone, version)) WITHOUT ROWID;
+INSERT OR IGNORE INTO zone_changes(zone, version)
+  SELECT name, since FROM zones UNION SELECT name, until FROM zones WHERE until IS NOT NULL
+  UNION SELECT zone, since FROM records UNION SELECT zone, until FROM records
+  WHERE until IS NOT NULL;
+CREATE INDEX records_by_seq ON records(zone, seq);
+CREATE INDEX records_by_owner ON records(zone, lower(owner)) WHERE until IS NULL;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -151,6 +168,13 @@ class Statement {
       rc_ = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  Statement& bind_blob(int i, const std::string& v) {
+    if (!ok()) return *this;
+    rc_ = v.empty()
+              ? sqlite3_bind_null(stmt_, i)
+              : sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
   // True while there is a row; check ok() after the loop.
   bool step() {
     if (!ok()) return false;
@@ -170,6 +194,15 @@ class Statement {
   int64_t i64(int col) const { return sqlite3_column_int64(stmt_, col); }
   double f64(int col) const { return sqlite3_column_double(stmt_, col); }
   bool null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  // Valid until the next step(): text or blob bytes without a copy.
+  std::string_view view(int col) const {
+    const void* p = sqlite3_column_type(stmt_, col) == SQLITE_BLOB
+                        ? sqlite3_column_blob(stmt_, col)
+                        : sqlite3_column_text(stmt_, col);
+    return p ? std::string_view(static_cast<const char*>(p),
+                                static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
+  }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
     return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col))
@@ -252,6 +285,7 @@ Result<Db> Db::open(const std::string& path, Options options) {
                            " is newer than this program's (" + std::to_string(kSchemaVersion) +
                            "); upgrade the package");
   }
+  db.schema_ = *schema;
   if (options.read_only) {
     if (*schema < kSchemaVersion) {
       return Error(path, "database schema " + std::to_string(*schema) + " is older than " +
@@ -263,6 +297,7 @@ Result<Db> Db::open(const std::string& path, Options options) {
     return db.fail("cannot switch to WAL");
   }
   if (auto st = db.migrate(options.schema); !st) return st.error();
+  db.schema_ = std::max(*schema, options.schema);
   return db;
 }
 
@@ -350,15 +385,68 @@ Result<std::optional<ZoneRow>> Db::zone(const std::string& name, int64_t version
   ZoneRow zone{z.text(0), {}};
   Statement s(
       handle_.get(),
-      std::string("SELECT owner, ttl, class, type, rdata FROM records WHERE zone = ?2 AND ") +
+      std::string("SELECT owner, ttl, class, type, rdata, wire FROM records WHERE zone = ?2 AND ") +
           kAtVersion + " ORDER BY seq, rowid");
   s.bind(1, version).bind(2, zone.name);
   while (s.step()) {
-    zone.records.push_back(
-        {s.text(0), static_cast<uint32_t>(s.i64(1)), s.text(2), s.text(3), s.text(4)});
+    zone.records.push_back({s.text(0), static_cast<uint32_t>(s.i64(1)), s.text(2), s.text(3),
+                            s.text(4), std::string(s.view(5))});
   }
   if (!s.ok()) return fail("cannot read records");
   return std::optional<ZoneRow>(std::move(zone));
+}
+
+Result<std::vector<ZoneHead>> Db::zone_heads(int64_t version) {
+  ReadScope scope(handle_.get());
+  std::vector<ZoneHead> out;
+  Statement s(handle_.get(),
+              std::string("SELECT name FROM zones WHERE ") + kAtVersion + " ORDER BY name");
+  s.bind(1, version);
+  while (s.step()) out.push_back({s.text(0), 0});
+  if (!s.ok()) return fail("cannot read zones");
+  Statement c(handle_.get(),
+              "SELECT MAX(version) FROM zone_changes WHERE zone = ?2 AND version <= ?1");
+  for (auto& z : out) {
+    c.reset();
+    c.bind(1, version).bind(2, z.name);
+    if (!c.step()) return fail("cannot read the changes of zone " + z.name);
+    z.changed = c.i64(0);
+  }
+  return out;
+}
+
+Status Db::for_each_record(const std::string& zone, int64_t version,
+                           const std::function<void(const RecordView&)>& visit) {
+  Statement s(handle_.get(), std::string("SELECT owner, ttl, class, type, rdata, wire FROM records "
+                                         "WHERE zone = ?2 AND ") +
+                                 kAtVersion + " ORDER BY seq, rowid");
+  s.bind(1, version).bind(2, lower(zone));
+  while (s.step()) {
+    visit(RecordView{s.view(0), s.view(2), s.view(3), s.view(4), static_cast<uint32_t>(s.i64(1)),
+                     s.view(5)});
+  }
+  if (!s.ok()) return fail("cannot read the records of zone " + zone);
+  return Ok{};
+}
+
+Result<std::vector<RecordRow>> Db::records_at(const std::string& zone, const std::string& owner,
+                                              int64_t version) {
+  // The live rows come from the owner index; older versions are rare (diff, explain).
+  auto current = config_version();
+  const bool live = current && version >= *current;
+  std::string sql =
+      "SELECT owner, ttl, class, type, rdata, wire FROM records WHERE zone = ?2 AND "
+      "lower(owner) = ?3 AND ";
+  sql += live ? std::string("until IS NULL AND since <= ?1") : std::string(kAtVersion);
+  Statement s(handle_.get(), sql + " ORDER BY seq, rowid");
+  s.bind(1, version).bind(2, lower(zone)).bind(3, lower(owner));
+  std::vector<RecordRow> out;
+  while (s.step()) {
+    out.push_back({s.text(0), static_cast<uint32_t>(s.i64(1)), s.text(2), s.text(3), s.text(4),
+                   std::string(s.view(5))});
+  }
+  if (!s.ok()) return fail("cannot read the records of " + owner);
+  return out;
 }
 
 Result<std::map<std::string, std::string>> Db::settings(int64_t version) {
@@ -538,16 +626,27 @@ Status Transaction::put_zone(const ZoneRow& zone) {
     Statement add(h, "INSERT INTO zones(name, since) VALUES(?1, ?2)");
     if (!add.bind(1, name).bind(2, version_).run()) return db_->fail("cannot add zone");
   }
-  Statement ins(h,
-                "INSERT INTO records(zone, seq, owner, ttl, class, type, rdata, since) "
-                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  const bool wire = db_->schema_ >= 5;
+  Statement ins(h, wire ? "INSERT INTO records(zone, seq, owner, ttl, class, type, rdata, wire, "
+                          "since) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                        : "INSERT INTO records(zone, seq, owner, ttl, class, type, rdata, since) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)");
   int64_t seq = 0;
   for (const auto& r : zone.records) {
     ins.reset();
     ins.bind(1, name).bind(2, ++seq).bind(3, r.owner).bind(4, int64_t{r.ttl});
-    ins.bind(5, r.rclass).bind(6, r.type).bind(7, r.rdata).bind(8, version_);
+    ins.bind(5, r.rclass).bind(6, r.type).bind(7, r.rdata).bind_blob(8, r.wire).bind(9, version_);
     if (!ins.run()) return db_->fail("cannot add record " + r.text());
   }
+  return zone_changed(name);
+}
+
+Status Transaction::zone_changed(const std::string& zone) {
+  if (db_->schema_ < 5) return Ok{};
+  Statement s(db_->handle_.get(),
+              "INSERT OR IGNORE INTO zone_changes(zone, version) VALUES(?1, ?2)");
+  if (!s.bind(1, lower(zone)).bind(2, version_).run())
+    return db_->fail("cannot note a zone change");
   return Ok{};
 }
 
@@ -559,7 +658,7 @@ Status Transaction::delete_zone(const std::string& name) {
   if (sqlite3_changes(h) == 0) return Error(db_->path_, "no zone " + n);
   Statement r(h, "UPDATE records SET until = ?1 WHERE zone = ?2 AND until IS NULL");
   if (!r.bind(1, version_).bind(2, n).run()) return db_->fail("cannot delete records");
-  return Ok{};
+  return zone_changed(n);
 }
 
 Status Transaction::add_record(const std::string& zone, const RecordRow& record) {
@@ -568,14 +667,15 @@ Status Transaction::add_record(const std::string& zone, const RecordRow& record)
   auto exists = zone_exists(n);
   if (!exists) return exists.error();
   if (!*exists) return Error(db_->path_, "no zone " + n);
-  Statement s(h,
-              "INSERT INTO records(zone, seq, owner, ttl, class, type, rdata, since) "
-              "VALUES(?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE zone = ?1), "
-              "?2, ?3, ?4, ?5, ?6, ?7)");
+  Statement s(h, std::string("INSERT INTO records(zone, seq, owner, ttl, class, type, rdata, ") +
+                     (db_->schema_ >= 5 ? "wire, " : "") +
+                     "since) VALUES(?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE zone "
+                     "= ?1), ?2, ?3, ?4, ?5, ?6, " +
+                     (db_->schema_ >= 5 ? "?7, " : "") + "?8)");
   s.bind(1, n).bind(2, record.owner).bind(3, int64_t{record.ttl}).bind(4, record.rclass);
-  s.bind(5, record.type).bind(6, record.rdata).bind(7, version_);
+  s.bind(5, record.type).bind(6, record.rdata).bind_blob(7, record.wire).bind(8, version_);
   if (!s.run()) return db_->fail("cannot add record");
-  return Ok{};
+  return zone_changed(n);
 }
 
 Result<int64_t> Transaction::delete_record(const std::string& zone, const RecordRow& record) {
@@ -583,12 +683,16 @@ Result<int64_t> Transaction::delete_record(const std::string& zone, const Record
   // The TTL is not part of a record's identity (RFC 2181 5.2: one TTL per RRset).
   Statement s(h,
               "UPDATE records SET until = ?1 WHERE zone = ?2 AND until IS NULL AND "
-              "lower(owner) = lower(?3) AND upper(class) = upper(?4) AND upper(type) = upper(?5) "
+              "lower(owner) = ?3 AND upper(class) = upper(?4) AND upper(type) = upper(?5) "
               "AND rdata = ?6");
-  s.bind(1, version_).bind(2, lower(zone)).bind(3, record.owner).bind(4, record.rclass);
+  s.bind(1, version_).bind(2, lower(zone)).bind(3, lower(record.owner)).bind(4, record.rclass);
   s.bind(5, record.type).bind(6, record.rdata);
   if (!s.run()) return db_->fail("cannot delete record");
-  return int64_t{sqlite3_changes(h)};
+  int64_t deleted = sqlite3_changes(h);
+  if (deleted > 0) {
+    if (auto st = zone_changed(zone); !st) return st.error();
+  }
+  return deleted;
 }
 
 Status Transaction::set_setting(const std::string& key, const std::string& value) {
@@ -756,7 +860,7 @@ Status Transaction::restore(int64_t version) {
   };
   const Table tables[] = {
       {"zones", "name"},
-      {"records", "zone, seq, owner, ttl, class, type, rdata"},
+      {"records", "zone, seq, owner, ttl, class, type, rdata, wire"},
       {"settings", "key, value"},
       {"edges", "name, site, latitude, longitude, ipv4, ipv6, capacity, weight"},
       {"pools", "name, answers, ttl, fallback, low, high"},
@@ -777,6 +881,14 @@ Status Transaction::restore(int64_t version) {
     Statement b(h, back);
     if (!b.bind(1, version).bind(2, version_).run())
       return db_->fail("cannot restore " + std::string(t.name));
+  }
+  // Every zone whose rows this version ended or brought back changed in it.
+  for (const char* sql : {"INSERT OR IGNORE INTO zone_changes(zone, version) SELECT DISTINCT zone, "
+                          "?1 FROM records WHERE since = ?1 OR until = ?1",
+                          "INSERT OR IGNORE INTO zone_changes(zone, version) SELECT DISTINCT name, "
+                          "?1 FROM zones WHERE since = ?1 OR until = ?1"}) {
+    Statement s(h, sql);
+    if (!s.bind(1, version_).run()) return db_->fail("cannot note the zones restored");
   }
   return Ok{};
 }

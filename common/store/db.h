@@ -16,13 +16,18 @@
 // rewritten). Live rows are the ones with until IS NULL.
 //
 // Records are stored as presentation text per record (owner, ttl, class, type, rdata) in source
-// order (`seq` within a zone). Zone and owner names are absolute; zone names lower case.
+// order (`seq` within a zone), and beside it in wire form (`wire`, dns/zone/stored_record.h), so
+// a daemon loads a zone without parsing text. Zone and owner names are absolute; zone names lower
+// case. `zone_changes` lists, per zone, every version that changed it: a daemon keeps a compiled
+// zone whose last change it has loaded already, and the last change is the zone's serial source.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -33,7 +38,7 @@ struct sqlite3;
 namespace cdn::store {
 
 // The schema this build writes; migrations bring older databases up to it.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct RecordRow {
   std::string owner;  // "www.example.com."
@@ -41,7 +46,21 @@ struct RecordRow {
   std::string rclass = "IN";
   std::string type;          // "A", "CNAME", "TYPE65534"
   std::string rdata;         // presentation text, "192.0.2.1"
+  std::string wire;          // stored wire form (dns/zone/stored_record.h); "" = not known
   std::string text() const;  // "www.example.com.\t300\tIN\tA\t192.0.2.1"
+};
+
+// One stored record as a daemon reads it: views valid only during the callback.
+struct RecordView {
+  std::string_view owner, rclass, type, rdata;
+  uint32_t ttl = 0;
+  std::string_view wire;  // empty for rows written before schema 5
+};
+
+// A zone at one version and the last version that changed its content (>= its creation).
+struct ZoneHead {
+  std::string name;
+  int64_t changed = 0;
 };
 
 struct ZoneRow {
@@ -102,6 +121,13 @@ class Db {
   // Reads at `version` (must be <= config_version). Each call is one consistent read.
   Result<std::vector<ZoneSummary>> zone_summaries(int64_t version);
   Result<std::optional<ZoneRow>> zone(const std::string& name, int64_t version);
+  Result<std::vector<ZoneHead>> zone_heads(int64_t version);  // by name
+  // Every record of `zone` at `version` in source order, without copying them.
+  Status for_each_record(const std::string& zone, int64_t version,
+                         const std::function<void(const RecordView&)>& visit);
+  // The records of `zone` at `version` whose owner is `owner` (case-insensitive), source order.
+  Result<std::vector<RecordRow>> records_at(const std::string& zone, const std::string& owner,
+                                            int64_t version);
   Result<std::map<std::string, std::string>> settings(int64_t version);
   // Edges, pools, steered names, overrides and latency (empty before schema 3).
   Result<SteerConfig> steer_config(int64_t version);
@@ -123,6 +149,7 @@ class Db {
 
   std::unique_ptr<sqlite3, CloseDb> handle_;
   std::string path_;
+  int schema_ = 0;  // after open()'s migration; writes to older test databases skip newer columns
 };
 
 // One change: begin() takes the write lock; commit() appends the changelog row and makes the
@@ -173,6 +200,7 @@ class Transaction {
  private:
   Transaction(Db& db, int64_t version, std::string user, std::string command);
   Result<int64_t> end_rows(const char* table, const char* column, const std::string& key);
+  Status zone_changed(const std::string& zone);  // records this version in zone_changes
   Db* db_;  // borrowed; null once committed, rolled back or moved from
   int64_t version_;
   std::string user_;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "common/availability.h"
 #include "common/store/db.h"
 
 namespace cdn::store {
@@ -190,7 +191,7 @@ std::vector<Error> validate_steer_config(const SteerConfig& config) {
   for (const auto& o : config.overrides) {
     std::string where = "override of edge " + o.edge;
     if (!config.edge(o.edge)) bad(where, "unknown edge " + o.edge);
-    if (o.state != "up" && o.state != "down" && o.state != "drain") {
+    if (!parse_availability(o.state)) {
       bad(where, "state " + o.state + " is not up, down or drain");
     }
     if (o.load && !(*o.load >= 0 && std::isfinite(*o.load))) {
@@ -235,6 +236,11 @@ std::string pool_text(const Pool& p) {
 
 std::string override_text(const EdgeOverride& o) {
   return "state=" + o.state + (o.load ? " load=" + format_number(*o.load) : "");
+}
+
+bool same_tables(const SteerConfig& a, const SteerConfig& b) {
+  return a.edges == b.edges && a.pools == b.pools && a.names == b.names && a.latency == b.latency &&
+         a.geoip_path == b.geoip_path;
 }
 
 Result<SteerConfig> read_steer_config(const std::string& db_path) {

@@ -22,6 +22,7 @@ struct Edge {
   std::string ipv6;
   int64_t capacity = 1;  // > 0
   int64_t weight = 1;    // > 0
+  bool operator==(const Edge&) const = default;
 };
 
 struct Pool {
@@ -33,11 +34,13 @@ struct Pool {
   double low = 0.8;                // load water marks: 0 <= low < high <= 1
   double high = 0.95;
   std::string all_down() const { return fallback.empty() ? "serve-all" : "fallback:" + fallback; }
+  bool operator==(const Pool&) const = default;
 };
 
 struct SteeredName {
   std::string name;  // "www.cdn.example.com." (absolute, lower case)
   std::string pool;
+  bool operator==(const SteeredName&) const = default;
 };
 
 // An operator's override of an edge's state; it wins over what healthd pushes until removed.
@@ -51,6 +54,7 @@ struct LatencyEntry {
   std::string prefix;  // client network, canonical: "192.0.2.0/24", "2001:db8::/32"
   std::string edge;
   double rtt_ms = 0;
+  bool operator==(const LatencyEntry&) const = default;
 };
 
 struct SteerConfig {
@@ -71,6 +75,10 @@ struct SteerConfig {
   std::vector<std::string> pools_falling_back_to(const std::string& pool) const;
   std::vector<std::string> names_steered_to(const std::string& pool) const;
 };
+
+// True when both compile to the same steering tables: the same edges, pools, steered names,
+// latency map and MaxMind DB path (versions and operator overrides do not count).
+bool same_tables(const SteerConfig& a, const SteerConfig& b);
 
 // The setting holding the MaxMind DB path.
 inline constexpr const char* kGeoipPathSetting = "geoip.path";

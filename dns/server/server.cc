@@ -15,10 +15,8 @@
 #include "common/control/control.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/store/dns_config.h"
 #include "dns/steer/explain.h"
 #include "dns/steer/served.h"
-#include "dns/zone/loader.h"
 
 namespace cdn::dns {
 namespace {
@@ -32,16 +30,6 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
   return out;
 }
 
-// The zone load errors, one "FILE:LINE: reason" per line.
-Error zone_errors(const ZoneLoad& load) {
-  std::string text;
-  for (const auto& e : load.errors) {
-    if (!text.empty()) text += "\n";
-    text += e.text();
-  }
-  return Error(text);
-}
-
 Status drop_privileges(const std::string& user) {
   passwd* pw = getpwnam(user.c_str());
   if (pw == nullptr) return Error("--user", "no such user '" + user + "'");
@@ -52,70 +40,17 @@ Status drop_privileges(const std::string& user) {
 
 }  // namespace
 
-Result<Server::Loaded> Server::load() const {
-  SnapshotOptions options;
-  options.nsid = config_.nsid;
-  std::vector<ZoneData> zones;
-  Loaded loaded;
-  std::shared_ptr<const ServedSteering> steering;
-  if (!config_.db_path.empty()) {
-    // Zones and steering come from two reads: both must be of the same version.
-    Result<store::DnsConfig> db = Error("not read");
-    Result<store::SteerConfig> steer = Error("not read");
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      db = store::read_dns_config(config_.db_path);
-      if (!db) return db.error();
-      steer = store::read_steer_config(config_.db_path);
-      if (!steer) return steer.error();
-      if (steer->version == db->version) break;
-    }
-    if (steer->version != db->version)
-      return Error(config_.db_path, "the configuration kept changing while being read");
-    {
-      // Pushed RTTs (healthd's measurements) win over the database's for the same pair.
-      std::lock_guard lock(steer_mutex_);
-      for (const auto& pushed : pushed_rtts_) {
-        bool replaced = false;
-        for (auto& l : steer->latency) {
-          if (l.prefix == pushed.prefix && l.edge == pushed.edge) {
-            l.rtt_ms = pushed.rtt_ms;
-            replaced = true;
-          }
-        }
-        if (!replaced) steer->latency.push_back(pushed);
-      }
-    }
-    if (!steer->names.empty()) {
-      auto built = build_steering(*steer);
-      if (!built) return built.error();
-      steering = std::move(built.value());
-    }
-    loaded.overrides = steer->overrides;
-    options.version = db->version;
-    if (!db->nsid.empty() && config_.nsid.empty()) options.nsid = db->nsid;
-    for (const auto& z : db->zones) {
-      auto load = parse_zone_text(z.text, z.name, "db:" + z.name);
-      if (!load.ok()) return zone_errors(load);
-      zones.push_back(std::move(load.zone));
-    }
-  } else {
-    for (const auto& f : config_.zone_files) {
-      auto load = load_zone_file(f.path, f.origin);
-      if (!load.ok()) return zone_errors(load);
-      zones.push_back(std::move(load.zone));
-    }
+Server::Server(ServerConfig config)
+    : config_(std::move(config)),
+      loader_(LoadSource{config_.db_path, config_.zone_files, config_.nsid}) {}
+
+Result<Loaded> Server::load() {
+  std::vector<store::LatencyEntry> rtts;
+  {
+    std::lock_guard lock(steer_mutex_);
+    rtts = pushed_rtts_;
   }
-  if (options.nsid.size() > 128) return Error("nsid", "longer than 128 bytes");
-  auto snapshot = build_snapshot(zones, options);
-  if (!snapshot) return snapshot.error();
-  if (steering) {
-    auto with_steering = std::make_shared<Snapshot>(**snapshot);
-    with_steering->steering = std::move(steering);
-    loaded.snapshot = std::move(with_steering);
-  } else {
-    loaded.snapshot = std::move(snapshot.value());
-  }
-  return loaded;
+  return loader_.load(rtts);
 }
 
 void Server::publish_states(const Snapshot& snapshot) {
@@ -138,12 +73,10 @@ void Server::publish_states(const Snapshot& snapshot) {
       report_edge(*next, set, e.name, Availability::Up, 0.0);
     }
   }
-  for (const auto& [name, r] : pushed_) report_edge(*next, set, name, r.availability, r.load);
+  for (const auto& [name, r] : pushed_) report_edge(*next, set, name, r.state, r.load);
   // The operator's overrides win over anything pushed (cdnctl edge set-state).
   for (const auto& o : overrides_) {
-    Availability a = o.state == "down"    ? Availability::Down
-                     : o.state == "drain" ? Availability::Drain
-                                          : Availability::Up;
+    Availability a = parse_availability(o.state).value_or(Availability::Up);
     double load = o.load.value_or(pushed_.count(o.edge) ? pushed_.find(o.edge)->second.load : 0.0);
     report_edge(*next, set, o.edge, a, load);
   }
@@ -167,7 +100,7 @@ Result<int64_t> Server::report_rtts(std::vector<store::LatencyEntry> entries) {
   return reload();
 }
 
-Result<size_t> Server::report_edges(const std::vector<EdgeReport>& reports) {
+Result<size_t> Server::report_edges(const std::vector<control::EdgeReport>& reports) {
   std::lock_guard lock(steer_mutex_);
   auto snapshot = snapshots_.get();
   size_t applied = 0;
@@ -190,6 +123,26 @@ Result<size_t> Server::report_edges(const std::vector<EdgeReport>& reports) {
   return applied;
 }
 
+Status Server::set_override(const control::OverrideRequest& request) {
+  std::lock_guard lock(steer_mutex_);
+  auto snapshot = snapshots_.get();
+  bool known = false;
+  if (snapshot->steering) {
+    for (const auto& e : snapshot->steering->set.edges) known |= e.name == request.edge;
+  }
+  if (!known) return Error("override", "unknown edge " + request.edge);
+  std::erase_if(overrides_, [&](const store::EdgeOverride& o) { return o.edge == request.edge; });
+  if (request.state) {
+    overrides_.push_back(store::EdgeOverride{
+        request.edge, std::string(availability_text(*request.state)), request.load});
+  }
+  publish_states(*snapshot);
+  log::info("edge.override",
+            {{"edge", request.edge},
+             {"state", request.state ? availability_text(*request.state) : "auto"}});
+  return Ok{};
+}
+
 Result<int64_t> Server::reload() {
   std::lock_guard lock(reload_mutex_);
   auto started = std::chrono::steady_clock::now();
@@ -201,6 +154,8 @@ Result<int64_t> Server::reload() {
   auto snapshot = loaded->snapshot;
   int64_t v = snapshot->options.version;
   size_t zones = snapshot->zones.size();
+  const size_t compiled = loaded->zones_compiled;
+  const bool steering_built = loaded->steering_built;
   {
     std::lock_guard steer_lock(steer_mutex_);
     overrides_ = std::move(loaded->overrides);
@@ -214,9 +169,11 @@ Result<int64_t> Server::reload() {
   malloc_trim(0);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started);
-  log::info(
-      "snapshot.published",
-      {{"version", int64_t(v)}, {"zones", uint64_t(zones)}, {"build_ms", int64_t(ms.count())}});
+  log::info("snapshot.published", {{"version", int64_t(v)},
+                                   {"zones", uint64_t(zones)},
+                                   {"zones_compiled", uint64_t(compiled)},
+                                   {"steering_built", steering_built ? "yes" : "no"},
+                                   {"build_ms", int64_t(ms.count())}});
   return v;
 }
 
@@ -269,21 +226,17 @@ Status Server::bind_all() {
 }
 
 Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
-  std::unique_ptr<Server> s(new Server());
-  s->config_ = std::move(config);
+  std::unique_ptr<Server> s(new Server(std::move(config)));
+  // The first snapshot: without it there is nothing to serve, so a failure ends the start.
+  auto first = s->load();
+  if (!first) return first.error();
   if (!s->config_.db_path.empty() && s->config_.listen.empty()) {
-    auto db = store::read_dns_config(s->config_.db_path);
-    if (!db) return db.error();
-    s->config_.listen = db->listen;
-    if (s->config_.metrics.empty()) s->config_.metrics = db->metrics_listen;
+    s->config_.listen = first->listen;
+    if (s->config_.metrics.empty()) s->config_.metrics = first->metrics_listen;
   }
   if (s->config_.listen.empty())
     return Error("--listen",
                  "no listen address (give --listen ADDR:PORT, or set dns.listen in the database)");
-
-  // The first snapshot: without it there is nothing to serve, so a failure ends the start.
-  auto first = s->load();
-  if (!first) return first.error();
   s->overrides_ = std::move(first->overrides);
   s->snapshots_.publish(first->snapshot);
   s->publish_states(*first->snapshot);
@@ -307,119 +260,8 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
   }
 
   if (!s->config_.control_path.empty()) {
-    Server* raw = s.get();
-    auto control = control::Server::start(s->config_.control_path, [raw](const control::Json& req) {
-      std::string cmd = req.value("cmd", "");
-      if (cmd == "status") {
-        auto snap = raw->snapshots_.get();
-        control::Json reply = control::ok_reply();
-        reply["daemon"] = "dnsd";
-        reply["version"] = snap->options.version;
-        reply["zones"] = snap->zones.size();
-        reply["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::steady_clock::now() - raw->started_)
-                                .count();
-        std::vector<std::string> listen;
-        for (const auto& ep : raw->endpoints_) listen.push_back(ep.text());
-        reply["listen"] = listen;
-        reply["tcp_connections"] = raw->tcp_->connections();
-        reply["steered_names"] = snap->steering ? snap->steering->names.size() : 0;
-        return reply;
-      }
-      if (cmd == "reload") {
-        auto loaded = raw->reload();
-        if (!loaded) return control::error_reply(loaded.error().text());
-        control::Json reply = control::ok_reply();
-        reply["version"] = *loaded;
-        return reply;
-      }
-      if (cmd == "edge-state") {
-        // {"cmd":"edge-state","edges":[{"name":"fra1","state":"up","load":0.4}, ...]}
-        const auto edges = req.find("edges");
-        if (edges == req.end() || !edges->is_array())
-          return control::error_reply("edge-state: expected \"edges\": [{name, state, load}]");
-        std::vector<Server::EdgeReport> reports;
-        for (const auto& e : *edges) {
-          if (!e.is_object() || !e.contains("name") || !e["name"].is_string())
-            return control::error_reply("edge-state: every edge needs a \"name\"");
-          Server::EdgeReport r;
-          r.name = e["name"].get<std::string>();
-          std::string state = e.value("state", std::string("up"));
-          if (state == "up")
-            r.availability = Availability::Up;
-          else if (state == "down")
-            r.availability = Availability::Down;
-          else if (state == "drain")
-            r.availability = Availability::Drain;
-          else
-            return control::error_reply("edge-state: " + r.name + ": state '" + state +
-                                        "' is not up, down or drain");
-          const auto load = e.find("load");
-          if (load != e.end()) {
-            if (!load->is_number() || load->get<double>() < 0 || load->get<double>() > 1)
-              return control::error_reply("edge-state: " + r.name + ": load must be 0..1");
-            r.load = load->get<double>();
-          }
-          reports.push_back(std::move(r));
-        }
-        // Optional measured RTTs: "rtt": [{"prefix":"10.1.0.0/16","edge":"fra","ms":12.5}]
-        std::vector<store::LatencyEntry> rtts;
-        if (const auto rtt = req.find("rtt"); rtt != req.end()) {
-          if (!rtt->is_array()) return control::error_reply("edge-state: \"rtt\" must be a list");
-          for (const auto& r : *rtt) {
-            if (!r.is_object() || !r.contains("prefix") || !r["prefix"].is_string() ||
-                !r.contains("edge") || !r["edge"].is_string() || !r.contains("ms") ||
-                !r["ms"].is_number() || r["ms"].get<double>() < 0)
-              return control::error_reply(
-                  "edge-state: every rtt entry needs \"prefix\", \"edge\" and \"ms\" >= 0");
-            auto network = parse_network(r["prefix"].get<std::string>());
-            if (!network) return control::error_reply("edge-state: rtt: " + network.error().text());
-            rtts.push_back(
-                {network_text(*network), r["edge"].get<std::string>(), r["ms"].get<double>()});
-          }
-        }
-        auto applied = raw->report_edges(reports);
-        if (!applied) return control::error_reply(applied.error().text());
-        control::Json reply = control::ok_reply();
-        reply["applied"] = *applied;
-        if (!rtts.empty()) {
-          auto rebuilt = raw->report_rtts(std::move(rtts));
-          if (!rebuilt) return control::error_reply("edge-state: rtt: " + rebuilt.error().text());
-          reply["version"] = *rebuilt;
-        }
-        return reply;
-      }
-      if (cmd == "explain") {
-        // {"cmd":"explain","name":"www.example.com","client":"192.0.2.1","ecs":"10.1.2.0/24"}
-        auto snap = raw->snapshots_.get();
-        auto states = raw->states_.get();
-        if (!snap->steering) return control::error_reply("explain: no steered names are served");
-        auto out =
-            explain_json(*snap->steering, *states, req.value("name", std::string()),
-                         req.value("client", std::string()), req.value("ecs", std::string()));
-        if (!out) return control::error_reply("explain: " + out.error().text());
-        (*out)["version"] = snap->options.version;
-        return *out;
-      }
-      if (cmd == "stats") {
-        control::Json reply = control::ok_reply();
-        uint64_t udp = 0, tcp_queries = 0, truncated = 0, dropped = 0;
-        for (const auto& c : raw->counters_) {
-          udp += c->queries_by_transport[0].load(std::memory_order_relaxed);
-          tcp_queries += c->queries_by_transport[1].load(std::memory_order_relaxed);
-          truncated += c->truncated.load(std::memory_order_relaxed);
-          dropped += c->dropped.load(std::memory_order_relaxed);
-        }
-        reply["queries_udp"] = udp;
-        reply["queries_tcp"] = tcp_queries;
-        reply["truncated"] = truncated;
-        reply["dropped"] = dropped;
-        reply["version"] = raw->version();
-        return reply;
-      }
-      return control::error_reply("unknown command '" + cmd +
-                                  "' (status, reload, stats, edge-state, explain)");
-    });
+    auto control =
+        control::Server::start(s->config_.control_path, control::dispatch("dnsd", commands(*s)));
     if (!control) return control.error();
     s->control_ = std::move(control.value());
   }
@@ -519,86 +361,6 @@ std::string Server::ready_line_fields() const {
   if (metrics_) out += " metrics=" + metrics_->endpoint().text();
   if (control_) out += " control=" + config_.control_path;
   out += " version=" + std::to_string(version());
-  return out;
-}
-
-std::string Server::metrics_text() const {
-  std::string out;
-  auto sum = [&](auto pick) {
-    uint64_t total = 0;
-    for (const auto& c : counters_) total += pick(*c).load(std::memory_order_relaxed);
-    return total;
-  };
-  metrics::append_header(out, "cdn_dns_queries_total", "counter",
-                         "Queries answered, by transport.");
-  metrics::append_sample(out, "cdn_dns_queries_total", "transport=\"udp\"",
-                         sum([](QueryCounters & c) -> auto& { return c.queries_by_transport[0]; }));
-  metrics::append_sample(out, "cdn_dns_queries_total", "transport=\"tcp\"",
-                         sum([](QueryCounters & c) -> auto& { return c.queries_by_transport[1]; }));
-  metrics::append_header(out, "cdn_dns_queries_by_qtype_total", "counter", "Queries by QTYPE.");
-  for (size_t i = 0; i <= kCountedTypes.size(); ++i) {
-    std::string label = i < kCountedTypes.size()
-                            ? "qtype=\"" + std::to_string(kCountedTypes[i]) + "\""
-                            : std::string("qtype=\"other\"");
-    metrics::append_sample(out, "cdn_dns_queries_by_qtype_total", label,
-                           sum([i](QueryCounters & c) -> auto& { return c.queries_by_qtype[i]; }));
-  }
-  metrics::append_header(out, "cdn_dns_responses_total", "counter", "Responses by RCODE.");
-  static const char* kRcodeNames[24] = {"NOERROR", "FORMERR",  "SERVFAIL", "NXDOMAIN", "NOTIMP",
-                                        "REFUSED", "YXDOMAIN", "YXRRSET",  "NXRRSET",  "NOTAUTH",
-                                        "NOTZONE", "11",       "12",       "13",       "14",
-                                        "15",      "BADVERS"};
-  for (size_t i = 0; i < 24; ++i) {
-    uint64_t v = sum([i](QueryCounters & c) -> auto& { return c.responses_by_rcode[i]; });
-    if (v == 0 && i > 5 && i != 16) continue;
-    std::string name = kRcodeNames[i] ? kRcodeNames[i] : std::to_string(i);
-    metrics::append_sample(out, "cdn_dns_responses_total", "rcode=\"" + name + "\"", v);
-  }
-  metrics::append_header(out, "cdn_dns_responses_truncated_total", "counter",
-                         "UDP responses sent with TC=1.");
-  metrics::append_sample(out, "cdn_dns_responses_truncated_total", "",
-                         sum([](QueryCounters & c) -> auto& { return c.truncated; }));
-  metrics::append_header(out, "cdn_dns_packets_dropped_total", "counter",
-                         "Packets that got no response (responses, runts).");
-  metrics::append_sample(out, "cdn_dns_packets_dropped_total", "",
-                         sum([](QueryCounters & c) -> auto& { return c.dropped; }));
-  metrics::append_header(out, "cdn_dns_steered_answers_total", "counter",
-                         "Steered answers by decision.");
-  static const char* kReasons[5] = {"nearest", "spillover", "unknown_location",
-                                    "all_down_serve_all", "all_down_fallback"};
-  for (size_t i = 0; i < 5; ++i) {
-    metrics::append_sample(out, "cdn_dns_steered_answers_total",
-                           std::string("reason=\"") + kReasons[i] + "\"",
-                           sum([i](QueryCounters & c) -> auto& { return c.steered_by_reason[i]; }));
-  }
-  metrics::append_header(out, "cdn_dns_steered_edge_answers_total", "counter",
-                         "Steered answers per pool and edge (since the config version loaded).");
-  if (auto snap = snapshots_.get(); snap->steering) {
-    const ServedSteering& st = *snap->steering;
-    for (size_t p = 0; p < st.set.pools.size(); ++p) {
-      const auto& pool = st.set.pools[p];
-      for (size_t e = 0; e < pool.edges.size(); ++e) {
-        metrics::append_sample(
-            out, "cdn_dns_steered_edge_answers_total",
-            "pool=\"" + pool.name + "\",edge=\"" + st.set.edges[pool.edges[e]].name + "\"",
-            st.answers(uint16_t(p), uint16_t(e)));
-      }
-    }
-  }
-  metrics::append_header(out, "cdn_dns_ecs_queries_total", "counter",
-                         "Queries with an EDNS Client Subnet option.");
-  metrics::append_sample(out, "cdn_dns_ecs_queries_total", "",
-                         sum([](QueryCounters & c) -> auto& { return c.ecs_queries; }));
-  metrics::append_header(out, "cdn_dns_ecs_scope_total", "counter",
-                         "ECS answers by scope prefix length (only scopes seen).");
-  for (size_t i = 0; i < 129; ++i) {
-    uint64_t v = sum([i](QueryCounters & c) -> auto& { return c.ecs_scope[i]; });
-    if (v != 0)
-      metrics::append_sample(out, "cdn_dns_ecs_scope_total", "scope=\"" + std::to_string(i) + "\"",
-                             v);
-  }
-  metrics::append_header(out, "cdn_dns_snapshot_version", "gauge", "Config version being served.");
-  metrics::append_sample(out, "cdn_dns_snapshot_version", "", uint64_t(version()));
   return out;
 }
 

@@ -14,11 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "common/control/messages.h"
 #include "common/net/endpoint.h"
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "common/store/steer_config.h"
 #include "dns/server/counters.h"
+#include "dns/server/load.h"
 #include "dns/server/snapshot.h"
 #include "dns/server/tcp.h"
 #include "dns/server/udp.h"
@@ -26,17 +28,13 @@
 
 namespace cdn::control {
 class Server;
-}
+struct Command;
+}  // namespace cdn::control
 namespace cdn::metrics {
 class Listener;
 }
 
 namespace cdn::dns {
-
-struct ZoneFile {
-  std::string origin;  // "example.com"
-  std::string path;
-};
 
 struct ServerConfig {
   std::vector<std::string> listen;   // "127.0.0.1:53"; port 0 picks a free port
@@ -61,25 +59,20 @@ class Server {
   std::string metrics_text() const;
   int64_t version() const { return snapshots_.get()->options.version; }
 
-  // Edge states pushed by healthd (or a test): {"name", "state": up|down|drain, "load"}.
-  // Unknown edges are reported back, not applied. Operator overrides still win.
-  struct EdgeReport {
-    std::string name;
-    Availability availability = Availability::Up;
-    double load = 0;
-  };
-  Result<size_t> report_edges(const std::vector<EdgeReport>& reports);
+  // Edge states pushed by healthd (or a test). Unknown edges are reported back, not applied.
+  // Operator overrides still win.
+  Result<size_t> report_edges(const std::vector<control::EdgeReport>& reports);
+  // The operator's override of one edge (cdnctl edge set-state), applied at once; the next
+  // config load reads the same override from the database.
+  Status set_override(const control::OverrideRequest& request);
   // Measured RTTs pushed with edge states (client prefix -> edge -> ms): they join the
   // database's latency map, so the rankings are rebuilt (a reload, off the query path).
   Result<int64_t> report_rtts(std::vector<store::LatencyEntry> entries);
 
  private:
-  struct Loaded {
-    std::shared_ptr<const Snapshot> snapshot;
-    std::vector<store::EdgeOverride> overrides;
-  };
-  Server() = default;
-  Result<Loaded> load() const;
+  explicit Server(ServerConfig config);
+  static std::vector<control::Command> commands(Server& server);  // commands.cc
+  Result<Loaded> load();                          // caller holds reload_mutex_ (or is start())
   void publish_states(const Snapshot& snapshot);  // caller holds steer_mutex_
   Status bind_all();
 
@@ -92,14 +85,15 @@ class Server {
   std::unique_ptr<TcpServer> tcp_;
   std::unique_ptr<control::Server> control_;
   std::unique_ptr<metrics::Listener> metrics_;
-  std::mutex reload_mutex_;  // one reload at a time (SIGHUP and control requests)
+  std::mutex reload_mutex_;  // one reload at a time (SIGHUP and control requests); guards loader_
+  SnapshotLoader loader_;
   Published<SteeringStates> states_;
   mutable std::mutex steer_mutex_;  // guards the pushed state below, orders publishing states_
-  std::map<std::string, EdgeReport, std::less<>> pushed_;  // last pushed state per edge
-  std::vector<store::EdgeOverride> overrides_;             // from the loaded config version
-  std::chrono::steady_clock::time_point last_push_{};      // guarded by steer_mutex_
-  std::vector<store::LatencyEntry> pushed_rtts_;           // guarded by steer_mutex_
-  bool stale_logged_ = false;                              // guarded by steer_mutex_
+  std::map<std::string, control::EdgeReport, std::less<>> pushed_;  // last pushed per edge
+  std::vector<store::EdgeOverride> overrides_;         // from the loaded config version
+  std::chrono::steady_clock::time_point last_push_{};  // guarded by steer_mutex_
+  std::vector<store::LatencyEntry> pushed_rtts_;       // guarded by steer_mutex_
+  bool stale_logged_ = false;                          // guarded by steer_mutex_
   // Watches the MaxMind DB file (a new one is loaded without a config change) and the age of
   // the pushed edge states. Declared last: stopped first.
   std::jthread watcher_;

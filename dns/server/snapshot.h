@@ -31,5 +31,8 @@ struct Snapshot {
 // duplicate zone or a zone that does not compile.
 Result<std::shared_ptr<const Snapshot>> build_snapshot(const std::vector<ZoneData>& zones,
                                                        const SnapshotOptions& options);
+// The same from zones compiled already (some of them shared with the snapshot being served).
+Result<std::shared_ptr<Snapshot>> assemble_snapshot(
+    std::vector<std::shared_ptr<const CompiledZone>> zones, const SnapshotOptions& options);
 
 }  // namespace cdn::dns

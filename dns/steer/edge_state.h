@@ -7,10 +7,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace cdn::dns {
+#include "common/availability.h"  // Availability: up, down, drain
 
-enum class Availability : uint8_t { Up, Down, Drain };
-std::string_view availability_text(Availability a);  // "up", "down", "drain"
+namespace cdn::dns {
 
 class OverloadHysteresis {
  public:

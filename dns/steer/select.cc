@@ -38,18 +38,6 @@ std::span<const EdgeState> states_for(const SteeringSet& set, const SteeringStat
 
 }  // namespace
 
-std::string_view availability_text(Availability a) {
-  switch (a) {
-    case Availability::Up:
-      return "up";
-    case Availability::Down:
-      return "down";
-    case Availability::Drain:
-      return "drain";
-  }
-  return "?";
-}
-
 std::string_view reason_text(Reason r) {
   switch (r) {
     case Reason::Nearest:

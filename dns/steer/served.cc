@@ -8,9 +8,7 @@ namespace cdn::dns {
 namespace {
 
 Availability availability_of(const std::string& state) {
-  if (state == "down") return Availability::Down;
-  if (state == "drain") return Availability::Drain;
-  return Availability::Up;
+  return parse_availability(state).value_or(Availability::Up);
 }
 
 void append_rr(std::vector<uint8_t>& out, uint16_t type, uint32_t ttl, const Address& a) {

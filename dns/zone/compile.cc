@@ -279,9 +279,9 @@ const RRset* CompiledZone::rrset(const Node& node, uint16_t type) const noexcept
   return nullptr;
 }
 
-Status ZoneSet::add(CompiledZone zone) {
+Status ZoneSet::add(std::shared_ptr<const CompiledZone> zone) {
   for (const auto& z : zones_) {
-    if (z.origin() == zone.origin()) return Error("zone served twice");
+    if (z->origin() == zone->origin()) return Error("zone served twice");
   }
   zones_.push_back(std::move(zone));
   return Ok{};
@@ -291,7 +291,7 @@ void ZoneSet::seal() {
   table_.assign(table_size_for(zones_.size()), kNone);
   const size_t mask = table_.size() - 1;
   for (uint32_t i = 0; i < zones_.size(); ++i) {
-    size_t slot = zones_[i].origin_hash() & mask;
+    size_t slot = zones_[i]->origin_hash() & mask;
     while (table_[slot] != kNone) slot = (slot + 1) & mask;
     table_[slot] = i;
   }
@@ -309,10 +309,11 @@ const CompiledZone* ZoneSet::closest(const NameView& name, size_t first) const n
     for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
       uint32_t zi = table_[slot];
       if (zi == kNone) break;
-      const auto& o = zones_[zi].origin();
-      if (zones_[zi].origin_hash() == h && o.size() == suffix_len &&
+      const CompiledZone& zone = *zones_[zi];
+      const auto& o = zone.origin();
+      if (zone.origin_hash() == h && o.size() == suffix_len &&
           std::equal(suffix, suffix + suffix_len, o.data()))
-        return &zones_[zi];
+        return &zone;
     }
   }
   return nullptr;

@@ -10,6 +10,7 @@
 // every worker, never changed.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -111,18 +112,19 @@ class CompiledZone {
 };
 
 // All zones of a snapshot; finds the closest enclosing zone of a name (parent and child zones
-// may both be served).
+// may both be served). Zones are shared: a reload keeps every zone that did not change, so the
+// old and the new snapshot hold one copy of it.
 class ZoneSet {
  public:
-  Status add(CompiledZone zone);  // fails on a duplicate origin
-  void seal();                    // builds the table; call once after the last add
+  Status add(std::shared_ptr<const CompiledZone> zone);  // fails on a duplicate origin
+  void seal();  // builds the table; call once after the last add
   // Starting at label `first` (1 = the closest zone strictly above the name).
   const CompiledZone* closest(const NameView& name, size_t first = 0) const noexcept;
   size_t size() const { return zones_.size(); }
-  const std::vector<CompiledZone>& zones() const { return zones_; }
+  const std::vector<std::shared_ptr<const CompiledZone>>& zones() const { return zones_; }
 
  private:
-  std::vector<CompiledZone> zones_;
+  std::vector<std::shared_ptr<const CompiledZone>> zones_;
   std::vector<uint32_t> table_;
 };
 

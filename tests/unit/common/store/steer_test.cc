@@ -99,7 +99,8 @@ TEST_CASE(
     auto db = Db::open(tmp.path, old);
     REQUIRE(db);
     auto txn = Transaction::begin(*db, "u", "c");
-    REQUIRE(txn->put_zone({"example.com.", {{"www.example.com.", 300, "IN", "A", "192.0.2.1"}}}));
+    REQUIRE(
+        txn->put_zone({"example.com.", {{"www.example.com.", 300, "IN", "A", "192.0.2.1", ""}}}));
     REQUIRE(txn->set_setting("dns.nsid", "pop1"));
     REQUIRE(txn->commit("v1"));
     CHECK_FALSE(db->exec("SELECT * FROM edges").has_value());  // not there yet
