@@ -3,13 +3,14 @@
 #   make test    install deps, build, run every test layer fast enough for CI
 #   make bench   benchmark against Knot, NSD and gdnsd (not in CI)
 #   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each, default 300)
+#   make tidy    clang-format and clang-tidy over the whole tree
 #   make asan    build and run the unit and integration tests under ASan+UBSan (make tsan: TSan)
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 300
 SMOKE_SECONDS ?= 30
 
-.PHONY: all deps build run test asan tsan fuzz fuzz-build fuzz-smoke bench bird-lab clean format
+.PHONY: all deps build run test asan tsan fuzz fuzz-build fuzz-smoke bench bird-lab clean format tidy
 
 all: build
 
@@ -58,6 +59,10 @@ bird-lab: build
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+# clang-tidy over every source (the style test in make test checks the last commit's files).
+tidy: build
+	@tests/style_test.sh build/release all
 
 clean:
 	@rm -rf build

@@ -19,6 +19,7 @@ struct Context {
   std::string db_path = "/var/lib/cdn/config.db";  // --db, CDN_DB
   std::string run_dir = "/run/cdn";                // --run-dir, CDN_RUN_DIR
   std::string command_line;                        // for the changelog: "zone import ..."
+  bool apply = false;                              // --apply: load a config change at once
   std::function<int()> run;                        // set by the subcommand that was parsed
 };
 
@@ -41,8 +42,11 @@ Result<store::SteerConfig> read_steer(const Context& ctx);
 Result<store::SteerConfig> live_steer(store::Db& db, const store::Transaction& txn);
 // Prints every rule `next` breaks as "cdnctl: refused: WHERE: WHAT"; false when there is one.
 bool steer_valid(const store::SteerConfig& next);
-// Commits the change and prints "vN: SUMMARY"; returns the exit code.
-int commit_change(store::Transaction& txn, const std::string& summary);
+// Commits the change and prints "vN: SUMMARY". A config change is then loaded in the running
+// daemons with --apply (as `cdnctl apply`), else the output says it is not live yet; an
+// operational change (a drain) is pushed by its command. Returns the exit code.
+int commit_change(const Context& ctx, store::Transaction& txn, const std::string& summary,
+                  bool operational = false);
 std::string join_list(const std::vector<std::string>& items, const std::string& separator);
 // kExitOk when every steered name of `version` is inside a zone of `version` and owns no CNAME
 // there; else prints why and returns kExitRefused (steer.cc). Zone and record changes check the

@@ -34,10 +34,14 @@ bool steer_valid(const store::SteerConfig& next) {
   return errors.empty();
 }
 
-int commit_change(store::Transaction& txn, const std::string& summary) {
+int commit_change(const Context& ctx, store::Transaction& txn, const std::string& summary,
+                  bool operational) {
   auto version = txn.commit(summary);
   if (!version) return fail(kExitRefused, version.error().text());
   std::cout << "v" << *version << ": " << summary << '\n';
+  if (operational) return kExitOk;
+  if (ctx.apply) return load_in_daemons(ctx, *version, LoadOptions{});
+  std::cout << "committed, not live: `cdnctl apply` loads it (or give --apply)\n";
   return kExitOk;
 }
 
@@ -102,7 +106,7 @@ int edge_put(const Context& ctx, const EdgeArgs& args, bool add) {
     std::cout << "edge " << name << " unchanged\n";
     return kExitOk;
   }
-  return commit_change(*txn, summary);
+  return commit_change(ctx, *txn, summary);
 }
 
 int edge_delete(const Context& ctx, const std::string& name) {
@@ -119,7 +123,7 @@ int edge_delete(const Context& ctx, const std::string& name) {
                                   "; remove it from them first (pool set NAME --edges ...)");
   }
   if (auto st = txn->delete_edge(name); !st) return fail(kExitRefused, st.error().text());
-  return commit_change(*txn, "deleted edge " + name);
+  return commit_change(ctx, *txn, "deleted edge " + name);
 }
 
 Json override_json(const store::EdgeOverride* o) {

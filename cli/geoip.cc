@@ -43,7 +43,8 @@ int geoip_set(const Context& ctx, const std::string& path) {
   if (auto st = txn->set_setting(store::kGeoipPathSetting, absolute); !st) {
     return fail(kExitRefused, st.error().text());
   }
-  return commit_change(*txn, std::string("set ") + store::kGeoipPathSetting + " = " + absolute);
+  return commit_change(ctx, *txn,
+                       std::string("set ") + store::kGeoipPathSetting + " = " + absolute);
 }
 
 int geoip_show(const Context& ctx, bool json) {

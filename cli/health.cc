@@ -68,6 +68,7 @@ struct Change {
   std::vector<store::HealthObject> puts;
   std::vector<std::pair<std::string, std::string>> deletes;
   std::string summary;
+  bool operational = false;  // a drain: pushed to healthd by its command, not left for apply
 };
 
 int commit_health(const Context& ctx, const Change& change,
@@ -82,9 +83,10 @@ int commit_health(const Context& ctx, const Change& change,
     if (auto why = precheck(*current); !why.empty()) return fail(kExitRefused, why);
   }
   Live next = *current;
-  for (const auto& [kind, name] : change.deletes) {
-    std::erase_if(next.objects,
-                  [&](const store::HealthObject& o) { return o.kind == kind && o.name == name; });
+  for (const auto& doomed : change.deletes) {
+    std::erase_if(next.objects, [&](const store::HealthObject& o) {
+      return o.kind == doomed.first && o.name == doomed.second;
+    });
   }
   for (const auto& put : change.puts) {
     std::erase_if(next.objects, [&](const store::HealthObject& o) {
@@ -104,7 +106,7 @@ int commit_health(const Context& ctx, const Change& change,
   for (const auto& put : change.puts) {
     if (auto st = txn->put_health_object(put); !st) return fail(kExitRefused, st.error().text());
   }
-  return commit_change(*txn, change.summary);
+  return commit_change(ctx, *txn, change.summary, change.operational);
 }
 
 // `GROUP delete NAME` for one kind of object. A prefix's name is made canonical first, and its
@@ -123,8 +125,8 @@ void add_delete_command(CLI::App* group, Context& ctx, const std::string& kind,
         key = *canonical;
       }
       Change change;
-      change.deletes.push_back({kind, key});
-      if (kind == "prefix") change.deletes.push_back({"drain", key});
+      change.deletes.emplace_back(kind, key);
+      if (kind == "prefix") change.deletes.emplace_back("drain", key);
       change.summary = "deleted " + kind + " " + key;
       return commit_health(ctx, change, [&](const Live& l) {
         return has_object(l, kind, key) ? "" : "no " + kind + " " + key;
@@ -136,7 +138,8 @@ void add_delete_command(CLI::App* group, Context& ctx, const std::string& kind,
 // `GROUP list [--json]`: `fill` adds one JSON object and one table row per object.
 using ListFill = std::function<void(const store::HealthConfig&, Json& items, Table& table)>;
 void add_list_command(CLI::App* group, Context& ctx, const std::string& help,
-                      const std::string& key, std::vector<std::string> header, ListFill fill) {
+                      const std::string& key, const std::vector<std::string>& header,
+                      const ListFill& fill) {
   auto json = std::make_shared<bool>(false);
   auto* cmd = group->add_subcommand("list", help);
   cmd->add_flag("--json", *json, "Print JSON");
@@ -707,9 +710,10 @@ void add_drain_commands(CLI::App& app, Context& ctx) {
               "drain " + target +
               (a->graceful > 0 ? " (graceful " + std::to_string(a->graceful) + " s)" : "");
         } else {
-          change.deletes.push_back({"drain", target});
+          change.deletes.emplace_back("drain", target);
           change.summary = "undrain " + target;
         }
+        change.operational = true;  // acts at once: healthd reloads below
         int rc = commit_health(ctx, change, [&](const Live& l) -> std::string {
           if (!drain && !has_object(l, "drain", target)) return target + " is not drained";
           if (!a->all && !has_object(l, "prefix", target)) return "no anycast prefix " + target;

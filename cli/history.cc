@@ -146,10 +146,7 @@ int rollback(const Context& ctx, int64_t target) {
                         std::to_string(d.records_removed.size()) + " records, " +
                         std::to_string(d.settings.size()) + " settings, " +
                         std::to_string(d.steer.size()) + " steering or health objects)";
-  auto version = txn->commit(summary);
-  if (!version) return fail(kExitRefused, version.error().text());
-  std::cout << "v" << *version << ": " << summary << '\n';
-  return kExitOk;
+  return commit_change(ctx, *txn, summary);
 }
 
 }  // namespace

@@ -108,10 +108,11 @@ int latency_import(const Context& ctx, const std::string& file) {
   if (auto st = txn->replace_latency(entries); !st) return fail(kExitRefused, st.error().text());
   std::set<std::string> prefixes;
   for (const auto& e : entries) prefixes.insert(e.prefix);
-  return commit_change(*txn, "replaced the latency map from " + file + " (" +
-                                 std::to_string(entries.size()) + " entries for " +
-                                 std::to_string(prefixes.size()) + " prefixes; was " +
-                                 std::to_string(before) + " entries)");
+  return commit_change(ctx, *txn,
+                       "replaced the latency map from " + file + " (" +
+                           std::to_string(entries.size()) + " entries for " +
+                           std::to_string(prefixes.size()) + " prefixes; was " +
+                           std::to_string(before) + " entries)");
 }
 
 int latency_list(const Context& ctx, const std::string& edge, bool json) {

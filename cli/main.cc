@@ -64,7 +64,9 @@ std::string shell_join(int argc, char** argv) {
 }  // namespace
 }  // namespace cdn::cli
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace cdn::cli;
   Context ctx;
   ctx.command_line = shell_join(argc, argv);
@@ -83,7 +85,12 @@ int main(int argc, char** argv) {
                  "(env CDN_RUN_DIR)")
       ->envname("CDN_RUN_DIR")
       ->capture_default_str();
+  app.add_flag("--apply", ctx.apply,
+               "After a config change, load it in the running daemons at once (as `cdnctl "
+               "apply`; exit 3 when one does not confirm)");
   app.footer(
+      "Config changes are committed as a new version and go live with `cdnctl apply` (or\n"
+      "--apply); operational changes (edge set-state, drain, undrain) act at once.\n"
       "Examples:\n"
       "  cdnctl init\n"
       "  cdnctl zone import example.com example.com.zone\n"
@@ -125,5 +132,15 @@ int main(int argc, char** argv) {
     return ctx.run();
   } catch (const std::exception& e) {
     return fail(kExitRefused, std::string("internal error: ") + e.what());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return cdn::cli::fail(cdn::cli::kExitRefused, std::string("internal error: ") + e.what());
   }
 }

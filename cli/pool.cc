@@ -78,8 +78,9 @@ int pool_put(const Context& ctx, const PoolArgs& args, bool add) {
     return kExitOk;
   }
   if (auto st = txn->put_pool(after); !st) return fail(kExitRefused, st.error().text());
-  return commit_change(*txn, std::string(add ? "added" : "changed") + " pool " + name + " (" +
-                                 store::pool_text(after) + ")");
+  return commit_change(ctx, *txn,
+                       std::string(add ? "added" : "changed") + " pool " + name + " (" +
+                           store::pool_text(after) + ")");
 }
 
 int pool_delete(const Context& ctx, const std::string& name) {
@@ -100,7 +101,7 @@ int pool_delete(const Context& ctx, const std::string& name) {
                                   (pools.size() > 1 ? "s " : " ") + join_list(pools, ", "));
   }
   if (auto st = txn->delete_pool(name); !st) return fail(kExitRefused, st.error().text());
-  return commit_change(*txn, "deleted pool " + name);
+  return commit_change(ctx, *txn, "deleted pool " + name);
 }
 
 Json pool_json(const store::SteerConfig& config, const store::Pool& p) {

@@ -152,7 +152,7 @@ int record_add(const Context& ctx, const RecordArgs& args) {
 
   if (auto st = txn->add_record(*zone_name, row); !st) return fail(kExitRefused, st.error().text());
   if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
-  return commit_change(txn.value(), "added " + display(row) + " to " + *zone_name);
+  return commit_change(ctx, txn.value(), "added " + display(row) + " to " + *zone_name);
 }
 
 int record_delete(const Context& ctx, const RecordArgs& args) {
@@ -212,7 +212,7 @@ int record_delete(const Context& ctx, const RecordArgs& args) {
   std::string summary = "deleted " + std::to_string(doomed.size()) +
                         (doomed.size() == 1 ? " record" : " records") + " from " + *zone_name +
                         ": " + display(doomed.front()) + (doomed.size() > 1 ? " ..." : "");
-  return commit_change(txn.value(), summary);
+  return commit_change(ctx, txn.value(), summary);
 }
 
 }  // namespace

@@ -123,10 +123,7 @@ int set(const Context& ctx, const std::string& key, const std::string& value, bo
   if (!st) return fail(kExitRefused, st.error().text());
   std::string summary = unset ? "unset " + key + " (default " + setting->default_value + ")"
                               : "set " + key + " = " + value;
-  auto version = txn->commit(summary);
-  if (!version) return fail(kExitRefused, version.error().text());
-  std::cout << "v" << *version << ": " << summary << '\n';
-  return kExitOk;
+  return commit_change(ctx, *txn, summary);
 }
 
 int get(const Context& ctx, const std::string& key, bool json) {

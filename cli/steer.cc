@@ -96,7 +96,7 @@ int steer_add(const Context& ctx, const SteerArgs& args) {
   std::string summary =
       previous.empty() ? "steered " + *name + " (zone " + zone_name + ") to pool " + args.pool
                        : "steered " + *name + " to pool " + args.pool + " (was " + previous + ")";
-  return commit_change(*txn, summary);
+  return commit_change(ctx, *txn, summary);
 }
 
 int steer_delete(const Context& ctx, const std::string& text) {
@@ -110,7 +110,7 @@ int steer_delete(const Context& ctx, const std::string& text) {
   if (!current) return fail(kExitRefused, current.error().text());
   if (!current->steered(*name)) return fail(kExitRefused, "no steered name " + *name);
   if (auto st = txn->delete_steered_name(*name); !st) return fail(kExitRefused, st.error().text());
-  return commit_change(*txn, "stopped steering " + *name);
+  return commit_change(ctx, *txn, "stopped steering " + *name);
 }
 
 int steer_list(const Context& ctx, bool json) {

@@ -113,10 +113,7 @@ int zone_import(const Context& ctx, const ImportArgs& args) {
   if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
   std::string summary = std::string(*exists ? "replaced" : "imported") + " zone " + *name + " (" +
                         std::to_string(zone.records.size()) + " records from " + args.file + ")";
-  auto version = txn->commit(summary);
-  if (!version) return fail(kExitRefused, version.error().text());
-  std::cout << "v" << *version << ": " << summary << '\n';
-  return kExitOk;
+  return commit_change(ctx, *txn, summary);
 }
 
 int zone_list(const Context& ctx, bool json) {
@@ -211,10 +208,7 @@ int zone_delete(const Context& ctx, const std::string& text) {
   if (auto st = txn->delete_zone(*name); !st) return fail(kExitRefused, st.error().text());
   if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
   std::string summary = "deleted zone " + *name;
-  auto version = txn->commit(summary);
-  if (!version) return fail(kExitRefused, version.error().text());
-  std::cout << "v" << *version << ": " << summary << '\n';
-  return kExitOk;
+  return commit_change(ctx, *txn, summary);
 }
 
 }  // namespace

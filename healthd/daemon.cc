@@ -417,9 +417,10 @@ struct Daemon::Impl {
           item["reason"] = st.reason;
           item["probes"] = st.probes;
           if (st.last) {
-            item["last"] = Json{{"up", st.last->up},
-                                {"reason", st.last->reason},
-                                {"latency_ms", st.last->latency.count() / 1000.0}};
+            item["last"] =
+                Json{{"up", st.last->up},
+                     {"reason", st.last->reason},
+                     {"latency_ms", static_cast<double>(st.last->latency.count()) / 1000.0}};
             if (st.last->load) item["last"]["load"] = *st.last->load;
           }
           if (st.held_until) item["held_until"] = unix_of(*st.held_until);

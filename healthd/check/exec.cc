@@ -77,6 +77,7 @@ class ExecCheck final : public Check {
         args = options.argv;
       }
       std::vector<char*> argv;
+      argv.reserve(args.size() + 1);
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
 

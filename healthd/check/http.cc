@@ -26,7 +26,7 @@ namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 
-constexpr size_t kMaxResponse = 64 * 1024;
+constexpr size_t kMaxResponse = size_t{64} * 1024;
 
 std::string lower(std::string_view s) {
   std::string out(s);
