@@ -2,6 +2,8 @@
 // chosen on the command line, and the helpers several command groups use.
 #pragma once
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -27,6 +29,16 @@ struct Context {
 Result<store::Db> open_db(const Context& ctx, bool for_write);
 // Starts a change recorded with the user and the command line.
 Result<store::Transaction> begin_change(const Context& ctx, store::Db& db);
+
+// A config change in progress: the database opened for writing and the change begun (it rolls
+// back unless committed); for steering commands also the live steering it starts from.
+struct OpenChange {
+  std::unique_ptr<store::Db> db;  // on the heap: the transaction points at it
+  std::optional<store::Transaction> txn;
+  store::SteerConfig steer;  // open_steer_change only
+};
+Result<OpenChange> open_change(const Context& ctx);
+Result<OpenChange> open_steer_change(const Context& ctx);
 
 // "Example.COM" -> "example.com." (validated as a domain name).
 Result<std::string> canonical_zone_name(const std::string& text);
@@ -64,6 +76,20 @@ struct LoadOptions {
   bool dnsd_required = true;  // apply: yes; an operational change made while dnsd is stopped: no
 };
 int load_in_daemons(const Context& ctx, int64_t version, const LoadOptions& options);
+
+// The read and delete subcommands every object group has, registered in one line each:
+//   GROUP list [--json]            run(ctx, json)
+//   GROUP show NAME [--json]       run(ctx, name, json)
+//   GROUP delete NAME              run(ctx, name)
+// `what` names the argument in --help ("Edge name"); `example` is the footer's example.
+void add_list_command(CLI::App* group, Context& ctx, const std::string& help,
+                      const std::string& example, std::function<int(const Context&, bool)> run);
+void add_show_command(CLI::App* group, Context& ctx, const std::string& help,
+                      const std::string& what, const std::string& example,
+                      std::function<int(const Context&, const std::string&, bool)> run);
+void add_delete_command(CLI::App* group, Context& ctx, const std::string& help,
+                        const std::string& what, const std::string& example,
+                        std::function<int(const Context&, const std::string&)> run);
 
 void add_zone_commands(CLI::App& app, Context& ctx);
 void add_record_commands(CLI::App& app, Context& ctx);

@@ -79,12 +79,10 @@ int edge_put(const Context& ctx, const EdgeArgs& args, bool add) {
   if (auto why = store::check_object_name(name); !why.empty()) {
     return fail(kExitRefused, "bad edge name \"" + name + "\": " + why);
   }
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
-  auto next = live_steer(*db, *txn);
-  if (!next) return fail(kExitRefused, next.error().text());
+  auto change = open_steer_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
+  store::SteerConfig* next = &change->steer;
   store::Edge* edge = nullptr;
   for (auto& e : next->edges) {
     if (e.name == name) edge = &e;
@@ -110,12 +108,10 @@ int edge_put(const Context& ctx, const EdgeArgs& args, bool add) {
 }
 
 int edge_delete(const Context& ctx, const std::string& name) {
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
-  auto current = live_steer(*db, *txn);
-  if (!current) return fail(kExitRefused, current.error().text());
+  auto change = open_steer_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
+  store::SteerConfig* current = &change->steer;
   if (!current->edge(name)) return fail(kExitRefused, "no edge " + name);
   if (auto pools = current->pools_using_edge(name); !pools.empty()) {
     return fail(kExitRefused, "refused: edge " + name + " is used by pool" +
@@ -233,12 +229,10 @@ int edge_set_state(const Context& ctx, const EdgeArgs& args) {
                 "refused: --load cannot be combined with auto (auto clears the "
                 "operator override, load included)");
   }
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
-  auto next = live_steer(*db, *txn);
-  if (!next) return fail(kExitRefused, next.error().text());
+  auto change = open_steer_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
+  store::SteerConfig* next = &change->steer;
   if (!next->edge(name)) return fail(kExitRefused, "no edge " + name);
   const store::EdgeOverride* current = next->override_for(name);
   if (args.state == "auto") {
@@ -316,30 +310,12 @@ void add_edge_commands(CLI::App& app, Context& ctx) {
     cmd->callback(
         [&ctx, args, add] { ctx.run = [&ctx, args, add] { return edge_put(ctx, *args, add); }; });
   }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto* cmd = edge->add_subcommand("list", "List edges with their operator state override");
-    cmd->add_flag("--json", *json, "Print JSON instead of a table");
-    cmd->footer("Example: cdnctl edge list --json");
-    cmd->callback([&ctx, json] { ctx.run = [&ctx, json] { return edge_list(ctx, *json); }; });
-  }
-  {
-    auto args = std::make_shared<EdgeArgs>();
-    auto* cmd = edge->add_subcommand("show", "Show one edge, its pools and its override");
-    cmd->add_option("NAME", args->edge.name, "Edge name")->required();
-    cmd->add_flag("--json", args->json, "Print JSON instead of a table");
-    cmd->footer("Example: cdnctl edge show fra1 --json");
-    cmd->callback([&ctx, args] {
-      ctx.run = [&ctx, args] { return edge_show(ctx, args->edge.name, args->json); };
-    });
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* cmd = edge->add_subcommand("delete", "Delete an edge (refused while a pool uses it)");
-    cmd->add_option("NAME", *name, "Edge name")->required();
-    cmd->footer("Example: cdnctl edge delete fra1");
-    cmd->callback([&ctx, name] { ctx.run = [&ctx, name] { return edge_delete(ctx, *name); }; });
-  }
+  add_list_command(edge, ctx, "List edges with their operator state override",
+                   "cdnctl edge list --json", edge_list);
+  add_show_command(edge, ctx, "Show one edge, its pools and its override", "Edge name",
+                   "cdnctl edge show fra1 --json", edge_show);
+  add_delete_command(edge, ctx, "Delete an edge (refused while a pool uses it)", "Edge name",
+                     "cdnctl edge delete fra1", edge_delete);
   {
     auto args = std::make_shared<EdgeArgs>();
     auto* cmd = edge->add_subcommand(

@@ -36,10 +36,9 @@ int geoip_set(const Context& ctx, const std::string& path) {
   std::error_code ec;
   std::string absolute = std::filesystem::absolute(path, ec).lexically_normal().string();
   if (ec) absolute = path;
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto change = open_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
   if (auto st = txn->set_setting(store::kGeoipPathSetting, absolute); !st) {
     return fail(kExitRefused, st.error().text());
   }

@@ -73,10 +73,10 @@ struct Change {
 
 int commit_health(const Context& ctx, const Change& change,
                   const std::function<std::string(const Live&)>& precheck = {}) {
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto open = open_change(ctx);
+  if (!open) return fail(kExitRefused, open.error().text());
+  store::Db* db = open->db.get();
+  store::Transaction* txn = &*open->txn;
   auto current = live(*db, *txn);
   if (!current) return fail(kExitRefused, current.error().text());
   if (precheck) {

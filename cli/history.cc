@@ -124,10 +124,10 @@ int diff(const Context& ctx, const DiffArgs& args) {
 }
 
 int rollback(const Context& ctx, int64_t target) {
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto change = open_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Db* db = change->db.get();
+  store::Transaction* txn = &*change->txn;
   auto current = check_version(*db, target);
   if (!current) return fail(kExitRefused, current.error().text());
   if (target == *current) {

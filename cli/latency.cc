@@ -41,12 +41,10 @@ std::vector<std::string> split_csv(const std::string& line) {
 int latency_import(const Context& ctx, const std::string& file) {
   std::ifstream in(file);
   if (!in) return fail(kExitRefused, file + ": cannot read");
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
-  auto next = live_steer(*db, *txn);
-  if (!next) return fail(kExitRefused, next.error().text());
+  auto change = open_steer_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
+  store::SteerConfig* next = &change->steer;
 
   std::vector<Error> errors;
   std::vector<store::LatencyEntry> entries;

@@ -27,6 +27,63 @@ Result<store::Transaction> begin_change(const Context& ctx, store::Db& db) {
   return store::Transaction::begin(db, store::current_user(), ctx.command_line);
 }
 
+Result<OpenChange> open_change(const Context& ctx) {
+  auto db = open_db(ctx, true);
+  if (!db) return db.error();
+  OpenChange out;
+  out.db = std::make_unique<store::Db>(std::move(*db));
+  auto txn = begin_change(ctx, *out.db);
+  if (!txn) return txn.error();
+  out.txn.emplace(std::move(*txn));
+  return out;
+}
+
+Result<OpenChange> open_steer_change(const Context& ctx) {
+  auto change = open_change(ctx);
+  if (!change) return change.error();
+  auto steer = change->db->steer_config(change->txn->version() - 1);
+  if (!steer) return steer.error();
+  change->steer = std::move(*steer);
+  return change;
+}
+
+void add_list_command(CLI::App* group, Context& ctx, const std::string& help,
+                      const std::string& example, std::function<int(const Context&, bool)> run) {
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = group->add_subcommand("list", help);
+  cmd->add_flag("--json", *json, "Print JSON instead of a table");
+  cmd->footer("Example: " + example);
+  cmd->callback([&ctx, json, run = std::move(run)] {
+    ctx.run = [&ctx, json, run] { return run(ctx, *json); };
+  });
+}
+
+void add_show_command(CLI::App* group, Context& ctx, const std::string& help,
+                      const std::string& what, const std::string& example,
+                      std::function<int(const Context&, const std::string&, bool)> run) {
+  auto name = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = group->add_subcommand("show", help);
+  cmd->add_option("NAME", *name, what)->required();
+  cmd->add_flag("--json", *json, "Print JSON instead of a table");
+  cmd->footer("Example: " + example);
+  cmd->callback([&ctx, name, json, run = std::move(run)] {
+    ctx.run = [&ctx, name, json, run] { return run(ctx, *name, *json); };
+  });
+}
+
+void add_delete_command(CLI::App* group, Context& ctx, const std::string& help,
+                        const std::string& what, const std::string& example,
+                        std::function<int(const Context&, const std::string&)> run) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = group->add_subcommand("delete", help);
+  cmd->add_option("NAME", *name, what)->required();
+  cmd->footer("Example: " + example);
+  cmd->callback([&ctx, name, run = std::move(run)] {
+    ctx.run = [&ctx, name, run] { return run(ctx, *name); };
+  });
+}
+
 namespace {
 
 int init(const Context& ctx) {

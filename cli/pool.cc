@@ -42,12 +42,10 @@ int pool_put(const Context& ctx, const PoolArgs& args, bool add) {
     if (!parsed) return fail(kExitRefused, "refused: " + parsed.error().text());
     fallback = *parsed;
   }
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
-  auto next = live_steer(*db, *txn);
-  if (!next) return fail(kExitRefused, next.error().text());
+  auto change = open_steer_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
+  store::SteerConfig* next = &change->steer;
   store::Pool* pool = nullptr;
   for (auto& p : next->pools) {
     if (p.name == name) pool = &p;
@@ -84,12 +82,10 @@ int pool_put(const Context& ctx, const PoolArgs& args, bool add) {
 }
 
 int pool_delete(const Context& ctx, const std::string& name) {
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
-  auto current = live_steer(*db, *txn);
-  if (!current) return fail(kExitRefused, current.error().text());
+  auto change = open_steer_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
+  store::SteerConfig* current = &change->steer;
   if (!current->pool(name)) return fail(kExitRefused, "no pool " + name);
   if (auto names = current->names_steered_to(name); !names.empty()) {
     return fail(kExitRefused, "refused: pool " + name + " is used by steered name" +
@@ -199,32 +195,12 @@ void add_pool_commands(CLI::App& app, Context& ctx) {
     cmd->callback(
         [&ctx, args, add] { ctx.run = [&ctx, args, add] { return pool_put(ctx, *args, add); }; });
   }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto* cmd = pool->add_subcommand("list", "List pools");
-    cmd->add_flag("--json", *json, "Print JSON instead of a table");
-    cmd->footer("Example: cdnctl pool list --json");
-    cmd->callback([&ctx, json] { ctx.run = [&ctx, json] { return pool_list(ctx, *json); }; });
-  }
-  {
-    auto args = std::make_shared<PoolArgs>();
-    auto* cmd = pool->add_subcommand("show", "Show one pool and the names steered to it");
-    cmd->add_option("NAME", args->pool.name, "Pool name")->required();
-    cmd->add_flag("--json", args->json, "Print JSON instead of a table");
-    cmd->footer("Example: cdnctl pool show web");
-    cmd->callback([&ctx, args] {
-      ctx.run = [&ctx, args] { return pool_show(ctx, args->pool.name, args->json); };
-    });
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* cmd = pool->add_subcommand(
-        "delete",
-        "Delete a pool (refused while a steered name or another pool's fallback uses it)");
-    cmd->add_option("NAME", *name, "Pool name")->required();
-    cmd->footer("Example: cdnctl pool delete backup");
-    cmd->callback([&ctx, name] { ctx.run = [&ctx, name] { return pool_delete(ctx, *name); }; });
-  }
+  add_list_command(pool, ctx, "List pools", "cdnctl pool list --json", pool_list);
+  add_show_command(pool, ctx, "Show one pool and the names steered to it", "Pool name",
+                   "cdnctl pool show web", pool_show);
+  add_delete_command(
+      pool, ctx, "Delete a pool (refused while a steered name or another pool's fallback uses it)",
+      "Pool name", "cdnctl pool delete backup", pool_delete);
 }
 
 }  // namespace cdn::cli

@@ -124,10 +124,10 @@ int record_add(const Context& ctx, const RecordArgs& args) {
   if (!record) return fail(kExitRefused, "refused: " + text + ": " + record.error().what);
   store::RecordRow row = record_row(*record);
 
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto change = open_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Db* db = change->db.get();
+  store::Transaction* txn = &*change->txn;
   auto exists = txn->zone_exists(*zone_name);
   if (!exists) return fail(kExitRefused, exists.error().text());
   if (!*exists) {
@@ -152,7 +152,7 @@ int record_add(const Context& ctx, const RecordArgs& args) {
 
   if (auto st = txn->add_record(*zone_name, row); !st) return fail(kExitRefused, st.error().text());
   if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
-  return commit_change(ctx, txn.value(), "added " + display(row) + " to " + *zone_name);
+  return commit_change(ctx, *txn, "added " + display(row) + " to " + *zone_name);
 }
 
 int record_delete(const Context& ctx, const RecordArgs& args) {
@@ -160,10 +160,10 @@ int record_delete(const Context& ctx, const RecordArgs& args) {
   if (!zone_name) return fail(kExitRefused, "bad zone name " + zone_name.error().text());
   std::string text = join(args.record);
 
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto change = open_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Db* db = change->db.get();
+  store::Transaction* txn = &*change->txn;
   auto exists = txn->zone_exists(*zone_name);
   if (!exists) return fail(kExitRefused, exists.error().text());
   if (!*exists) return fail(kExitRefused, "no zone " + *zone_name);
@@ -212,7 +212,7 @@ int record_delete(const Context& ctx, const RecordArgs& args) {
   std::string summary = "deleted " + std::to_string(doomed.size()) +
                         (doomed.size() == 1 ? " record" : " records") + " from " + *zone_name +
                         ": " + display(doomed.front()) + (doomed.size() > 1 ? " ..." : "");
-  return commit_change(ctx, txn.value(), summary);
+  return commit_change(ctx, *txn, summary);
 }
 
 }  // namespace

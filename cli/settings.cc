@@ -115,10 +115,9 @@ int set(const Context& ctx, const std::string& key, const std::string& value, bo
       return fail(kExitRefused, "refused: " + key + " " + value + ": " + why);
     }
   }
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto change = open_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
   auto st = unset ? txn->unset_setting(key) : txn->set_setting(key, value);
   if (!st) return fail(kExitRefused, st.error().text());
   std::string summary = unset ? "unset " + key + " (default " + setting->default_value + ")"

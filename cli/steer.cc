@@ -58,10 +58,10 @@ struct SteerArgs {
 int steer_add(const Context& ctx, const SteerArgs& args) {
   auto name = canonical_zone_name(args.name);
   if (!name) return fail(kExitRefused, "bad name " + name.error().text());
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto change = open_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Db* db = change->db.get();
+  store::Transaction* txn = &*change->txn;
   int64_t current_version = txn->version() - 1;
   auto zones = db->zone_heads(current_version);
   if (!zones) return fail(kExitRefused, zones.error().text());
@@ -102,12 +102,10 @@ int steer_add(const Context& ctx, const SteerArgs& args) {
 int steer_delete(const Context& ctx, const std::string& text) {
   auto name = canonical_zone_name(text);
   if (!name) return fail(kExitRefused, "bad name " + name.error().text());
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
-  auto current = live_steer(*db, *txn);
-  if (!current) return fail(kExitRefused, current.error().text());
+  auto change = open_steer_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Transaction* txn = &*change->txn;
+  store::SteerConfig* current = &change->steer;
   if (!current->steered(*name)) return fail(kExitRefused, "no steered name " + *name);
   if (auto st = txn->delete_steered_name(*name); !st) return fail(kExitRefused, st.error().text());
   return commit_change(ctx, *txn, "stopped steering " + *name);
@@ -180,20 +178,10 @@ void add_steer_commands(CLI::App& app, Context& ctx) {
     cmd->footer("Example: cdnctl steer add www.example.com --pool web");
     cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return steer_add(ctx, *args); }; });
   }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto* cmd = steer->add_subcommand("list", "List steered names and their pools");
-    cmd->add_flag("--json", *json, "Print JSON instead of a table");
-    cmd->footer("Example: cdnctl steer list --json");
-    cmd->callback([&ctx, json] { ctx.run = [&ctx, json] { return steer_list(ctx, *json); }; });
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* cmd = steer->add_subcommand("delete", "Stop steering a name");
-    cmd->add_option("FQDN", *name, "Steered name")->required();
-    cmd->footer("Example: cdnctl steer delete www.example.com");
-    cmd->callback([&ctx, name] { ctx.run = [&ctx, name] { return steer_delete(ctx, *name); }; });
-  }
+  add_list_command(steer, ctx, "List steered names and their pools", "cdnctl steer list --json",
+                   steer_list);
+  add_delete_command(steer, ctx, "Stop steering a name", "Steered name (FQDN)",
+                     "cdnctl steer delete www.example.com", steer_delete);
 }
 
 }  // namespace cdn::cli

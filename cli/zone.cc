@@ -100,10 +100,10 @@ int zone_import(const Context& ctx, const ImportArgs& args) {
   store::ZoneRow zone{*name, {}};
   for (const auto& r : load.zone.records) zone.records.push_back(record_row(r));
 
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto change = open_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Db* db = change->db.get();
+  store::Transaction* txn = &*change->txn;
   auto exists = txn->zone_exists(*name);
   if (!exists) return fail(kExitRefused, exists.error().text());
   if (*exists && !args.replace) {
@@ -198,10 +198,10 @@ int zone_export(const Context& ctx, const ShowArgs& args) {
 int zone_delete(const Context& ctx, const std::string& text) {
   auto name = canonical_zone_name(text);
   if (!name) return fail(kExitRefused, "bad zone name " + name.error().text());
-  auto db = open_db(ctx, true);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto txn = begin_change(ctx, *db);
-  if (!txn) return fail(kExitRefused, txn.error().text());
+  auto change = open_change(ctx);
+  if (!change) return fail(kExitRefused, change.error().text());
+  store::Db* db = change->db.get();
+  store::Transaction* txn = &*change->txn;
   auto exists = txn->zone_exists(*name);
   if (!exists) return fail(kExitRefused, exists.error().text());
   if (!*exists) return fail(kExitRefused, "no zone " + *name);
@@ -236,13 +236,8 @@ void add_zone_commands(CLI::App& app, Context& ctx) {
     cmd->footer("Example: cdnctl zone import example.com /etc/cdn/zones/example.com.zone");
     cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return zone_import(ctx, *args); }; });
   }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto* cmd = zone->add_subcommand("list", "List zones with their record counts");
-    cmd->add_flag("--json", *json, "Print JSON instead of a table");
-    cmd->footer("Example: cdnctl zone list --json");
-    cmd->callback([&ctx, json] { ctx.run = [&ctx, json] { return zone_list(ctx, *json); }; });
-  }
+  add_list_command(zone, ctx, "List zones with their record counts", "cdnctl zone list --json",
+                   zone_list);
   {
     auto args = std::make_shared<ShowArgs>();
     auto* cmd = zone->add_subcommand("show", "Show a zone's records in source order");
@@ -262,13 +257,8 @@ void add_zone_commands(CLI::App& app, Context& ctx) {
     cmd->footer("Example: cdnctl zone export example.com -o example.com.zone");
     cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return zone_export(ctx, *args); }; });
   }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* cmd = zone->add_subcommand("delete", "Delete a zone and all its records");
-    cmd->add_option("NAME", *name, "Zone name")->required();
-    cmd->footer("Example: cdnctl zone delete example.com && cdnctl apply");
-    cmd->callback([&ctx, name] { ctx.run = [&ctx, name] { return zone_delete(ctx, *name); }; });
-  }
+  add_delete_command(zone, ctx, "Delete a zone and all its records", "Zone name",
+                     "cdnctl zone delete example.com && cdnctl apply", zone_delete);
 }
 
 }  // namespace cdn::cli
