@@ -32,6 +32,7 @@
 #   QUICK=1    smoke run: 1 round x 3 s, no callgrind
 #   CALLGRIND  0 skips instructions per query [1]    CG_QUERIES [20000] at CG_QPS [2000]
 #   BIG        0 skips the 1M-record zone     [1]    BIG_KNOT   0 skips Knot for it [1]
+#   RELOAD     0 skips the appliance-mode change costs with a 1M-record zone (reload_1m.py) [1]
 #   PORT_BASE  first of 6 ports       [5460]   SERVER_CPU [0]   CLIENT_CPU [1]
 set -euo pipefail
 
@@ -51,6 +52,7 @@ CALLGRIND=${CALLGRIND:-1}
 CG_QUERIES=${CG_QUERIES:-20000}
 CG_QPS=${CG_QPS:-2000}
 BIG=${BIG:-1}
+RELOAD=${RELOAD:-1}
 BIG_KNOT=${BIG_KNOT:-1}
 PORT_BASE=${PORT_BASE:-5460}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -1000,6 +1002,11 @@ main() {
   print_table
   if [ "$CALLGRIND" = 1 ]; then run_callgrind; fi
   if [ "$BIG" = 1 ]; then run_big; fi
+  if [ "$RELOAD" = 1 ]; then
+    say ""
+    say "appliance mode, 1M-record zone: record add, apply, edge change, start, RSS (reload_1m.py)"
+    python3 "$root/tests/bench/reload_1m.py" --bin "$build" | tee -a "$report"
+  fi
   say ""
   say "raw outputs: $W/results; this report: $report"
 }

@@ -238,6 +238,39 @@ class CdnctlTest(unittest.TestCase):
         self.assertIn("refused", proc.stderr)
         self.assertEqual(len(self.json("zone", "show", "example.com")["records"]), 6)
 
+    def test_record_changes_check_the_rules_around_the_owner(self):
+        self.init_with_zone()
+        # Below a DNAME: the ancestor's DNAME is found without reading the zone.
+        self.cdnctl("record", "add", "example.com", "moved 300 IN DNAME example.net.")
+        proc = self.cdnctl("record", "add", "example.com", "x.moved 300 IN A 192.0.2.7", expect=1)
+        self.assertIn("refused", proc.stderr)
+        self.assertIn("DNAME", proc.stderr)
+        # A new DNAME above existing data is checked against the whole zone.
+        self.cdnctl("record", "add", "example.com", "host.sub 300 IN A 192.0.2.6")
+        proc = self.cdnctl("record", "add", "example.com", "sub 300 IN DNAME example.net.",
+                           expect=1)
+        self.assertIn("refused", proc.stderr)
+        # A second SOA, a CNAME beside other data at the apex, the apex's last NS: refused.
+        self.cdnctl("record", "add", "example.com",
+                    "@ 300 IN SOA ns2.example.com. h.example.com. 2 3600 900 604800 300", expect=1)
+        self.cdnctl("record", "add", "example.com", "@ 300 IN CNAME www.example.net.", expect=1)
+        self.cdnctl("record", "delete", "example.com", "@", "NS", expect=1)
+        # Owner names compare without case; the change is kept exactly as written.
+        self.cdnctl("record", "add", "example.com", "Mixed.Example.COM. 300 IN A 192.0.2.8")
+        self.cdnctl("record", "add", "example.com", "mixed 300 IN CNAME www.example.com.",
+                    expect=1)
+        self.cdnctl("record", "delete", "example.com", "MIXED", "A")
+        self.assertNotIn("Mixed", self.cdnctl("zone", "export", "example.com").stdout)
+
+    def test_a_config_change_says_it_is_not_live_until_apply(self):
+        self.init_with_zone()
+        out = self.cdnctl("record", "add", "example.com", "n 300 IN A 192.0.2.9").stdout
+        self.assertIn("not live", out)
+        # --apply with nothing running: committed, and exit 3 says it is not loaded.
+        proc = self.cdnctl("--apply", "record", "add", "example.com", "m 300 IN A 192.0.2.9",
+                           expect=3)
+        self.assertIn("dnsd: not running", proc.stderr)
+
     # ---------------------------------------------------------------- history, diff, rollback
 
     def test_history_diff_and_rollback(self):

@@ -191,6 +191,36 @@ class Steering(unittest.TestCase):
             self.ctl("apply")
             self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
 
+    def test_an_operator_state_change_acts_at_once_without_apply(self):
+        with self.dnsd():
+            out = self.ctl("edge", "set-state", "fra", "down")
+            self.assertIn("dnsd: override of fra applied", out)
+            self.assertNotIn("not live", out)
+            self.assertNotEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            self.ctl("edge", "set-state", "fra", "auto")
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            # A config change, by contrast, waits for apply (or --apply).
+            out = self.ctl("edge", "set", "fra", "--ipv4", "192.0.2.11")
+            self.assertIn("not live", out)
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.1"])
+            out = self.ctl("--apply", "edge", "set", "fra", "--weight", "2")
+            self.assertRegex(out, r"dnsd: v\d+ loaded")
+            self.assertEqual(self.answers(self.ask("10.1.2.0/24")), ["192.0.2.11"])
+
+    def test_an_operator_state_change_exits_3_when_dnsd_does_not_confirm(self):
+        # A socket file nobody answers on: committed, but not confirmed.
+        path = os.path.join(self.run_dir, "dnsd.sock")
+        os.makedirs(self.run_dir, exist_ok=True)
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            stale.bind(path)
+            out = self.ctl("edge", "set-state", "fra", "drain", expect=3)
+            self.assertIn("dnsd: unreachable", out)
+        finally:
+            stale.close()
+            os.unlink(path)
+        self.assertRegex(self.ctl("edge", "show", "fra"), r"state\s+drain")
+
     def test_overload_spills_over_and_comes_back_only_below_the_low_mark(self):
         with self.dnsd():
             sock = os.path.join(self.run_dir, "dnsd.sock")
