@@ -208,14 +208,14 @@ struct Daemon::Impl {
   }
 
   Result<int64_t> load() {
-    auto next = store::read_health_config(options.db_path);
+    // One read of one version: the checks and the edges they probe agree.
+    store::SteerConfig next_steer;
+    auto next = store::read_health_config(options.db_path, &next_steer);
     if (!next) return next.error();
-    auto next_steer = store::read_steer_config(options.db_path);
-    if (!next_steer) return next_steer.error();
     int64_t version = next->version;
     {
       std::lock_guard lock(mu);
-      install(std::move(*next), std::move(*next_steer));
+      install(std::move(*next), std::move(next_steer));
     }
     wake();
     return version;

@@ -394,25 +394,34 @@ HealthConfigResult build_health_config(const std::vector<HealthObject>& objects,
   return out;
 }
 
-Result<HealthConfigResult> load_health_config(Db& db) {
+Result<HealthConfigResult> load_health_config(Db& db, SteerConfig* steer) {
   if (auto begun = db.exec("BEGIN"); !begun) return begun.error();  // one consistent read
   auto version = db.config_version();
   auto objects =
       version ? db.health_objects(*version) : Result<std::vector<HealthObject>>(version.error());
   auto settings =
       objects ? db.settings(*version) : Result<std::map<std::string, std::string>>(objects.error());
+  Result<SteerConfig> steering = steer && settings ? db.steer_config(*version)
+                                 : settings        ? Result<SteerConfig>(SteerConfig{})
+                                                   : Result<SteerConfig>(settings.error());
   (void)db.exec("COMMIT");
-  if (!settings) return settings.error();
+  if (!steering) return steering.error();
+  if (steer) {
+    *steer = std::move(*steering);
+    if (auto it = settings->find(kGeoipPathSetting); it != settings->end()) {
+      steer->geoip_path = it->second;
+    }
+  }
   return build_health_config(*objects, *settings, *version);
 }
 
-Result<HealthConfig> read_health_config(const std::string& db_path) {
+Result<HealthConfig> read_health_config(const std::string& db_path, SteerConfig* steer) {
   Db::Options options;
   options.read_only = true;
   options.create = false;
   auto db = Db::open(db_path, options);
   if (!db) return db.error();
-  auto built = load_health_config(*db);
+  auto built = load_health_config(*db, steer);
   if (!built) return built.error();
   if (!built->errors.empty()) {
     Error first = built->errors.front();

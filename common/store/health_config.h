@@ -126,9 +126,10 @@ HealthConfigResult build_health_config(const std::vector<HealthObject>& objects,
                                        const std::map<std::string, std::string>& settings,
                                        int64_t version);
 
-// The current version of `db`, read in one transaction, with every broken rule.
-Result<HealthConfigResult> load_health_config(Db& db);
+// The current version of `db`, read in one transaction, with every broken rule; with `steer`,
+// the steering configuration of the same version too (healthd probes the edges).
+Result<HealthConfigResult> load_health_config(Db& db, SteerConfig* steer = nullptr);
 // Opens `db_path` read-only and reads the current version; the first error when it is invalid.
-Result<HealthConfig> read_health_config(const std::string& db_path);
+Result<HealthConfig> read_health_config(const std::string& db_path, SteerConfig* steer = nullptr);
 
 }  // namespace cdn::store
