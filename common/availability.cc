@@ -1,17 +1,13 @@
 #include "common/availability.h"
 
+#include "common/enum_text.h"
+
 namespace cdn {
 
+constexpr std::array<std::string_view, 3> kAvailabilityWords = {"up", "down", "drain"};
+
 std::string_view availability_text(Availability a) {
-  switch (a) {
-    case Availability::Up:
-      return "up";
-    case Availability::Down:
-      return "down";
-    case Availability::Drain:
-      return "drain";
-  }
-  return "?";
+  return enum_text<Availability::Drain>(a, kAvailabilityWords);
 }
 
 std::optional<Availability> parse_availability(std::string_view text) {

@@ -4,24 +4,16 @@
 #include <cstdio>
 #include <mutex>
 
+#include "common/enum_text.h"
+
 namespace cdn::log {
 namespace {
 std::atomic<Level> g_level{Level::Info};
 std::mutex g_stderr_mutex;  // guards stderr: one event is one uninterrupted line
 
-const char* level_name(Level l) {
-  switch (l) {
-    case Level::Debug:
-      return "debug";
-    case Level::Info:
-      return "info";
-    case Level::Warn:
-      return "warn";
-    case Level::Error:
-      return "error";
-  }
-  return "info";
-}
+constexpr std::array<std::string_view, 4> kLevelWords = {"debug", "info", "warn", "error"};
+
+std::string_view level_name(Level l) { return enum_text<Level::Error>(l, kLevelWords); }
 
 void append_value(std::string& out, std::string_view v) {
   bool quote = v.empty();

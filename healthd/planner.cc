@@ -1,6 +1,7 @@
 // healthd/planner.cc: services -> prefix states -> routes (see planner.h).
 #include "healthd/planner.h"
 
+#include "common/enum_text.h"
 #include "common/net/prefix.h"
 
 namespace cdn::health {
@@ -59,16 +60,11 @@ Verdict judge(const store::HealthConfig& config, const store::AnycastPrefix& pre
 
 }  // namespace
 
+constexpr std::array<std::string_view, 3> kPrefixStateWords = {"announced", "draining",
+                                                               "withdrawn"};
+
 std::string_view to_string(PrefixState state) {
-  switch (state) {
-    case PrefixState::Announced:
-      return "announced";
-    case PrefixState::Draining:
-      return "draining";
-    case PrefixState::Withdrawn:
-      return "withdrawn";
-  }
-  return "?";
+  return enum_text<PrefixState::Withdrawn>(state, kPrefixStateWords);
 }
 
 Result<routing::Route> make_route(const store::AnycastPrefix& prefix, uint32_t prepend,

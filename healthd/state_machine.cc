@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/enum_text.h"
+
 namespace cdn::health {
 namespace {
 
@@ -17,19 +19,9 @@ std::string seconds(Clock::Duration d) {
 
 }  // namespace
 
-std::string_view to_string(State state) {
-  switch (state) {
-    case State::Unknown:
-      return "unknown";
-    case State::Up:
-      return "up";
-    case State::Down:
-      return "down";
-    case State::HeldDown:
-      return "held-down";
-  }
-  return "?";
-}
+constexpr std::array<std::string_view, 4> kStateWords = {"unknown", "up", "down", "held-down"};
+
+std::string_view to_string(State state) { return enum_text<State::HeldDown>(state, kStateWords); }
 
 StateMachine::StateMachine(int rise, int fall, DampingPolicy damping, const Clock& clock)
     : rise_(std::max(rise, 1)),

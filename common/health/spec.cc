@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "common/enum_text.h"
 #include "common/net/endpoint.h"
 
 namespace cdn::health {
@@ -89,20 +90,10 @@ std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) +
 
 }  // namespace
 
+constexpr std::array<std::string_view, 5> kCheckKindWords = {"tcp", "http", "https", "dns", "exec"};
+
 std::string_view to_string(CheckKind kind) {
-  switch (kind) {
-    case CheckKind::Tcp:
-      return "tcp";
-    case CheckKind::Http:
-      return "http";
-    case CheckKind::Https:
-      return "https";
-    case CheckKind::Dns:
-      return "dns";
-    case CheckKind::Exec:
-      return "exec";
-  }
-  return "?";
+  return enum_text<CheckKind::Exec>(kind, kCheckKindWords);
 }
 
 Result<CheckKind> parse_check_kind(std::string_view text) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "common/enum_text.h"
+
 namespace cdn::dns {
 namespace {
 
@@ -38,39 +40,18 @@ std::span<const EdgeState> states_for(const SteeringSet& set, const SteeringStat
 
 }  // namespace
 
+constexpr std::array<std::string_view, 5> kReasonWords = {
+    "nearest", "spillover", "unknown location", "all-down serve-all", "all-down fallback"};
+
 std::string_view reason_text(Reason r) {
-  switch (r) {
-    case Reason::Nearest:
-      return "nearest";
-    case Reason::Spillover:
-      return "spillover";
-    case Reason::UnknownLocation:
-      return "unknown location";
-    case Reason::AllDownServeAll:
-      return "all-down serve-all";
-    case Reason::AllDownFallback:
-      return "all-down fallback";
-  }
-  return "?";
+  return enum_text<Reason::AllDownFallback>(r, kReasonWords);
 }
 
-std::string_view verdict_text(Verdict v) {
-  switch (v) {
-    case Verdict::Chosen:
-      return "chosen";
-    case Verdict::SkippedDown:
-      return "skipped: down";
-    case Verdict::SkippedDrain:
-      return "skipped: draining";
-    case Verdict::SkippedOverloaded:
-      return "skipped: overloaded";
-    case Verdict::NotNeeded:
-      return "not needed";
-    case Verdict::ServedAll:
-      return "served (all down)";
-  }
-  return "?";
-}
+constexpr std::array<std::string_view, 6> kVerdictWords = {
+    "chosen",     "skipped: down",    "skipped: draining", "skipped: overloaded",
+    "not needed", "served (all down)"};
+
+std::string_view verdict_text(Verdict v) { return enum_text<Verdict::ServedAll>(v, kVerdictWords); }
 
 SteeringStates initial_states(const SteeringSet& set) {
   SteeringStates states;
