@@ -156,7 +156,7 @@ void Scheduler::start() {
   if (impl_->thread.joinable()) return;
   for (auto& e : impl_->entries) impl_->schedule_first(*e);
   impl_->thread = std::thread([impl = impl_.get()] {
-    pthread_setname_np(pthread_self(), "healthd/checks");
+    pthread_setname_np(pthread_self(), impl->callbacks.thread_name);
     impl->io.run();
   });
 }

@@ -35,6 +35,7 @@ class Scheduler {
   struct Callbacks {
     std::function<void(const CheckSpec&, const Transition&)> on_change;
     std::function<void(const CheckSpec&, const CheckResult&)> on_result;  // every probe; optional
+    const char* thread_name = "healthd/checks";  // the probing thread's name (15 chars at most)
   };
 
   // Every spec must have passed validate(); names must be unique.

@@ -492,6 +492,35 @@ class EdgeMonitor(unittest.TestCase):
                     "127.0.0.1:0", "--foreground"], r"event=dnsd\.ready\b", "cdn-dnsd")
         self.wait_answer(["127.0.0.3"])
 
+    def test_threads_carry_the_names_their_daemons_document(self):
+        sock = os.path.join(self.run_dir, "dnsd.sock")
+        dnsd = self.start([dnstest.dnsd_binary(), "--db", self.db, "--control", sock,
+                           "--metrics", "127.0.0.1:0", "--threads", "2", "--foreground"],
+                          r"event=dnsd\.ready\b", "cdn-dnsd")
+        healthd = self.start([binary("CDN_HEALTHD", "healthd", "cdn-healthd"), "--db", self.db,
+                              "--control", os.path.join(self.run_dir, "healthd.sock"),
+                              "--dnsd-control", sock, "--metrics", "127.0.0.1:0"],
+                             r"event=healthd\.ready\b", "cdn-healthd")
+
+        def names(daemon):
+            task = "/proc/%d/task" % daemon.proc.pid
+            out = set()
+            for tid in os.listdir(task):
+                with open(os.path.join(task, tid, "comm")) as f:
+                    out.add(f.read().strip())
+            return out
+
+        # A thread names itself as it starts: wait for that, not for a time.
+        want = {healthd: {"healthd/plan", "healthd/push", "healthd/edges", "ctl/accept",
+                          "metrics"},
+                dnsd: {"dnsd/watch", "dnsd/tcp", "dnsd/udp0", "dnsd/udp1", "ctl/accept",
+                       "metrics"}}
+        deadline = time.monotonic() + 10
+        for daemon, expected in want.items():
+            while not expected <= names(daemon) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertLessEqual(expected, names(daemon), daemon.name)
+
     def test_drain_all_drains_the_boxs_edges_in_steering(self):
         sock = os.path.join(self.run_dir, "dnsd.sock")
         self.start([dnstest.dnsd_binary(), "--db", self.db, "--control", sock, "--metrics",
