@@ -27,6 +27,12 @@ struct Context {
 
 // An existing database (writes migrate it; reads never change it). Error.where is the path.
 Result<store::Db> open_db(const Context& ctx, bool for_write);
+// For reads: the database and its current config version.
+struct ReadView {
+  store::Db db;
+  int64_t version = 0;
+};
+Result<ReadView> open_current(const Context& ctx);
 // Starts a change recorded with the user and the command line.
 Result<store::Transaction> begin_change(const Context& ctx, store::Db& db);
 
@@ -76,6 +82,11 @@ struct LoadOptions {
   bool dnsd_required = true;  // apply: yes; an operational change made while dnsd is stopped: no
 };
 int load_in_daemons(const Context& ctx, int64_t version, const LoadOptions& options);
+
+// `cdnctl NAME SUBCOMMAND ...`: a group of commands that needs one of them; `examples` (command
+// lines) are listed in its --help.
+CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& help,
+                    const std::vector<std::string>& examples);
 
 // The read and delete subcommands every object group has, registered in one line each:
 //   GROUP list [--json]            run(ctx, json)

@@ -282,16 +282,11 @@ void add_edge_options(CLI::App* cmd, EdgeArgs& args, bool add) {
 }  // namespace
 
 void add_edge_commands(CLI::App& app, Context& ctx) {
-  auto* edge = app.add_subcommand("edge", "Add, change, list, show and delete steering edges");
-  edge->require_subcommand(1);
-  edge->footer(
-      "Examples:\n"
-      "  cdnctl edge add fra1 --lat 50.11 --lon 8.68 --ipv4 192.0.2.10 --ipv6 2001:db8::10 "
-      "--site fra\n"
-      "  cdnctl edge set fra1 --capacity 200\n"
-      "  cdnctl edge list --json\n"
-      "  cdnctl edge set-state fra1 drain\n"
-      "  cdnctl edge delete fra1");
+  auto* edge = add_group(
+      app, "edge", "Add, change, list, show and delete steering edges",
+      {"cdnctl edge add fra1 --lat 50.11 --lon 8.68 --ipv4 192.0.2.10 --site fra",
+       "cdnctl edge set fra1 --ipv6 2001:db8::10 --capacity 200", "cdnctl edge list --json",
+       "cdnctl edge set-state fra1 drain", "cdnctl edge delete fra1"});
   for (bool add : {true, false}) {
     auto args = std::make_shared<EdgeArgs>();
     auto* cmd = edge->add_subcommand(

@@ -47,17 +47,15 @@ int geoip_set(const Context& ctx, const std::string& path) {
 }
 
 int geoip_show(const Context& ctx, bool json) {
-  auto db = open_db(ctx, false);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto version = db->config_version();
-  if (!version) return fail(kExitRefused, version.error().text());
-  auto settings = db->settings(*version);
+  auto view = open_current(ctx);
+  if (!view) return fail(kExitRefused, view.error().text());
+  auto settings = view->db.settings(view->version);
   if (!settings) return fail(kExitRefused, settings.error().text());
   auto it = settings->find(store::kGeoipPathSetting);
   std::string path = it == settings->end() ? "" : it->second;
   std::string problem = path.empty() ? "" : check_readable_file(path);
   if (json) {
-    print_json(Json{{"version", *version},
+    print_json(Json{{"version", view->version},
                     {"path", path.empty() ? Json(nullptr) : Json(path)},
                     {"readable", !path.empty() && problem.empty()}});
     return kExitOk;
@@ -71,11 +69,9 @@ int geoip_show(const Context& ctx, bool json) {
 }
 
 int geoip_lookup(const Context& ctx, const std::string& address, bool json) {
-  auto db = open_db(ctx, false);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto version = db->config_version();
-  if (!version) return fail(kExitRefused, version.error().text());
-  auto settings = db->settings(*version);
+  auto view = open_current(ctx);
+  if (!view) return fail(kExitRefused, view.error().text());
+  auto settings = view->db.settings(view->version);
   if (!settings) return fail(kExitRefused, settings.error().text());
   auto it = settings->find(store::kGeoipPathSetting);
   if (it == settings->end() || it->second.empty())
@@ -113,13 +109,9 @@ int geoip_lookup(const Context& ctx, const std::string& address, bool json) {
 }  // namespace
 
 void add_geoip_commands(CLI::App& app, Context& ctx) {
-  auto* geoip = app.add_subcommand("geoip", "Set or show the MaxMind DB used to locate clients");
-  geoip->require_subcommand(1);
-  geoip->footer(
-      "Examples:\n"
-      "  cdnctl geoip set /var/lib/cdn/geoip/GeoLite2-City.mmdb\n"
-      "  cdnctl geoip show --json\n"
-      "  cdnctl geoip lookup 203.0.113.7");
+  auto* geoip = add_group(app, "geoip", "Set or show the MaxMind DB used to locate clients",
+                          {"cdnctl geoip set /var/lib/cdn/geoip/GeoLite2-City.mmdb",
+                           "cdnctl geoip show --json", "cdnctl geoip lookup 203.0.113.7"});
   {
     auto path = std::make_shared<std::string>();
     auto* cmd = geoip->add_subcommand(

@@ -1,40 +1,31 @@
-// cli/health.cc: cdnctl check|service|prefix (cdn-healthd's objects), bgp neighbor|render|status,
-// health, drain and undrain. A change is stored only if the whole health configuration it
-// leaves behind passes build_health_config (common/store/health_config.h), so healthd never has
-// to refuse one at reload.
-#include <unistd.h>
-
+// cli/health.cc: cdnctl check|service|prefix (cdn-healthd's objects) and the helpers every
+// command on healthd's objects shares (health_change.h); bgp, health, drain and undrain are in
+// bgp.cc. A change is stored only if the whole health configuration it leaves behind passes
+// build_health_config (common/store/health_config.h), so healthd never has to refuse one at
+// reload.
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
 
-#include "bgp/exabgp_config.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/health_change.h"
 #include "cli/output.h"
 #include "common/control/control.h"
 #include "common/control/messages.h"
 #include "common/store/health_config.h"
 
 namespace cdn::cli {
-namespace {
 
 std::string healthd_socket(const Context& ctx) {
   return control::socket_path(ctx.run_dir, control::kHealthd);
 }
 
-// Reads the live objects and settings as `txn` sees them.
-struct Live {
-  std::vector<store::HealthObject> objects;
-  std::map<std::string, std::string> settings;
-};
-
-Result<Live> live(store::Db& db, const store::Transaction& txn) {
-  Live out;
+Result<HealthLive> live_health(store::Db& db, const store::Transaction& txn) {
+  HealthLive out;
   auto objects = db.health_objects(txn.version() - 1);
   if (!objects) return objects.error();
   auto settings = db.settings(txn.version() - 1);
@@ -44,8 +35,6 @@ Result<Live> live(store::Db& db, const store::Transaction& txn) {
   return out;
 }
 
-// For reads: a stored config that breaks a rule (edited behind cdnctl's back) is shown with
-// warnings, not refused.
 Result<store::HealthConfig> read_health(const Context& ctx) {
   auto db = open_db(ctx, false);
   if (!db) return db.error();
@@ -55,34 +44,25 @@ Result<store::HealthConfig> read_health(const Context& ctx) {
   return built->config;
 }
 
-bool has_object(const Live& l, const std::string& kind, const std::string& name) {
+bool has_object(const HealthLive& l, const std::string& kind, const std::string& name) {
   for (const auto& o : l.objects) {
     if (o.kind == kind && o.name == name) return true;
   }
   return false;
 }
 
-// One change to healthd's objects: `puts` replace or add, `deletes` (kind, name) go. Refused
-// unless the whole configuration after it is valid.
-struct Change {
-  std::vector<store::HealthObject> puts;
-  std::vector<std::pair<std::string, std::string>> deletes;
-  std::string summary;
-  bool operational = false;  // a drain: pushed to healthd by its command, not left for apply
-};
-
-int commit_health(const Context& ctx, const Change& change,
-                  const std::function<std::string(const Live&)>& precheck = {}) {
+int commit_health(const Context& ctx, const HealthChange& change,
+                  const std::function<std::string(const HealthLive&)>& precheck) {
   auto open = open_change(ctx);
   if (!open) return fail(kExitRefused, open.error().text());
   store::Db* db = open->db.get();
   store::Transaction* txn = &*open->txn;
-  auto current = live(*db, *txn);
+  auto current = live_health(*db, *txn);
   if (!current) return fail(kExitRefused, current.error().text());
   if (precheck) {
     if (auto why = precheck(*current); !why.empty()) return fail(kExitRefused, why);
   }
-  Live next = *current;
+  HealthLive next = *current;
   for (const auto& doomed : change.deletes) {
     std::erase_if(next.objects, [&](const store::HealthObject& o) {
       return o.kind == doomed.first && o.name == doomed.second;
@@ -109,10 +89,8 @@ int commit_health(const Context& ctx, const Change& change,
   return commit_change(ctx, *txn, change.summary, change.operational);
 }
 
-// `GROUP delete NAME` for one kind of object. A prefix's name is made canonical first, and its
-// drain goes with it.
-void add_delete_command(CLI::App* group, Context& ctx, const std::string& kind,
-                        const std::string& help, const std::string& arg) {
+void add_health_delete_command(CLI::App* group, Context& ctx, const std::string& kind,
+                               const std::string& help, const std::string& arg) {
   auto name = std::make_shared<std::string>();
   auto* cmd = group->add_subcommand("delete", help);
   cmd->add_option(arg, *name, "The " + kind)->required();
@@ -124,22 +102,20 @@ void add_delete_command(CLI::App* group, Context& ctx, const std::string& kind,
         if (!canonical) return fail(kExitRefused, "refused: " + canonical.error().text());
         key = *canonical;
       }
-      Change change;
+      HealthChange change;
       change.deletes.emplace_back(kind, key);
       if (kind == "prefix") change.deletes.emplace_back("drain", key);
       change.summary = "deleted " + kind + " " + key;
-      return commit_health(ctx, change, [&](const Live& l) {
+      return commit_health(ctx, change, [&](const HealthLive& l) {
         return has_object(l, kind, key) ? "" : "no " + kind + " " + key;
       });
     };
   });
 }
 
-// `GROUP list [--json]`: `fill` adds one JSON object and one table row per object.
-using ListFill = std::function<void(const store::HealthConfig&, Json& items, Table& table)>;
-void add_list_command(CLI::App* group, Context& ctx, const std::string& help,
-                      const std::string& key, const std::vector<std::string>& header,
-                      const ListFill& fill) {
+void add_health_list_command(CLI::App* group, Context& ctx, const std::string& help,
+                             const std::string& key, const std::vector<std::string>& header,
+                             const HealthListFill& fill) {
   auto json = std::make_shared<bool>(false);
   auto* cmd = group->add_subcommand("list", help);
   cmd->add_flag("--json", *json, "Print JSON");
@@ -160,9 +136,6 @@ void add_list_command(CLI::App* group, Context& ctx, const std::string& help,
   });
 }
 
-// Asks healthd to load the current version, when it runs; prints what happened. The exit code:
-// ok (also when healthd is not running here: it reads the database when it starts), refused,
-// or unreachable (committed, not loaded: `cdnctl apply` later).
 int reload_healthd(const Context& ctx) {
   std::string path = healthd_socket(ctx);
   std::error_code ec;
@@ -190,15 +163,14 @@ int reload_healthd(const Context& ctx) {
   return kExitOk;
 }
 
-// Asks healthd for one of its documents (health, bgp-status).
-template <class Request>
-Result<Json> ask_healthd(const Context& ctx, const Request& request) {
-  auto reply =
-      control::call(healthd_socket(ctx), control::encode(request), std::chrono::seconds(10));
+Result<Json> ask_healthd(const Context& ctx, const Json& request) {
+  auto reply = control::call(healthd_socket(ctx), request, std::chrono::seconds(10));
   if (!reply) return reply.error();
   if (auto why = control::refusal(*reply)) return Error(healthd_socket(ctx), *why);
   return *reply;
 }
+
+namespace {
 
 int64_t ms_of(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000)); }
 
@@ -323,7 +295,7 @@ void add_check_commands(CLI::App& app, Context& ctx) {
       ctx.run = [&ctx, a] {
         auto spec = check_spec(*a);
         if (!spec) return fail(kExitRefused, "refused: " + spec.error().text());
-        Change change;
+        HealthChange change;
         change.puts.push_back(store::to_object(*spec));
         change.summary = "check " + a->name + ": " + std::string(health::to_string(spec->kind)) +
                          (spec->target.empty() ? "" : " " + spec->target) + ", " +
@@ -332,9 +304,9 @@ void add_check_commands(CLI::App& app, Context& ctx) {
       };
     });
   }
-  add_delete_command(group, ctx, "check", "Delete a check no service uses", "NAME");
+  add_health_delete_command(group, ctx, "check", "Delete a check no service uses", "NAME");
   {
-    add_list_command(
+    add_health_list_command(
         group, ctx, "List the checks", "checks", {"NAME", "KIND", "TARGET", "DETAIL"},
         [](const store::HealthConfig& cfg, Json& items, Table& t) {
           for (const auto& c : cfg.checks) {
@@ -363,7 +335,7 @@ void add_service_commands(CLI::App& app, Context& ctx) {
     cmd->footer("Example: cdnctl service add dns --check dnsd --check disk");
     cmd->callback([&ctx, s] {
       ctx.run = [&ctx, s] {
-        Change change;
+        HealthChange change;
         change.puts.push_back(store::to_object(*s));
         change.summary = "service " + s->name + ": checks " + join_list(s->checks, ", ") +
                          (s->shared ? " (shared)" : "");
@@ -371,9 +343,9 @@ void add_service_commands(CLI::App& app, Context& ctx) {
       };
     });
   }
-  add_delete_command(group, ctx, "service", "Delete a service no prefix uses", "NAME");
+  add_health_delete_command(group, ctx, "service", "Delete a service no prefix uses", "NAME");
   {
-    add_list_command(
+    add_health_list_command(
         group, ctx, "List the services", "services", {"NAME", "CHECKS", "SHARED"},
         [](const store::HealthConfig& cfg, Json& items, Table& t) {
           for (const auto& sv : cfg.services) {
@@ -416,7 +388,7 @@ void add_prefix_commands(CLI::App& app, Context& ctx) {
         if (!canonical) return fail(kExitRefused, "refused: " + canonical.error().text());
         p.prefix = *canonical;
         if (a->med >= 0) p.med = static_cast<uint32_t>(a->med);
-        Change change;
+        HealthChange change;
         change.puts.push_back(store::to_object(p));
         change.summary = "prefix " + p.prefix + " via " + p.next_hop + " while " +
                          join_list(p.services, ", ") + " up";
@@ -424,304 +396,31 @@ void add_prefix_commands(CLI::App& app, Context& ctx) {
       };
     });
   }
-  add_delete_command(group, ctx, "prefix", "Delete an anycast prefix (and its drain)", "PREFIX");
+  add_health_delete_command(group, ctx, "prefix", "Delete an anycast prefix (and its drain)",
+                            "PREFIX");
   {
-    add_list_command(group, ctx, "List the anycast prefixes", "prefixes",
-                     {"PREFIX", "NEXT-HOP", "SERVICES", "COMMUNITIES", "MED", "DRAIN"},
-                     [](const store::HealthConfig& cfg, Json& items, Table& t) {
-                       for (const auto& p : cfg.prefixes) {
-                         const auto* d = cfg.drain_for(p.prefix);
-                         Json j = Json::parse(store::to_object(p).body);
-                         j["prefix"] = p.prefix;
-                         if (d) {
-                           j["drain"] = Json{{"target", d->target},
-                                             {"graceful_seconds", d->graceful_seconds},
-                                             {"started", d->started}};
-                         }
-                         items.push_back(j);
-                         std::vector<std::string> communities = p.communities;
-                         communities.insert(communities.end(), p.large_communities.begin(),
-                                            p.large_communities.end());
-                         t.add({p.prefix, p.next_hop, join_list(p.services, ","),
-                                join_list(communities, ","), p.med ? std::to_string(*p.med) : "-",
-                                d ? "since " + format_time(d->started) : "-"});
-                       }
-                     });
-  }
-}
-
-// ---------------------------------------------------------------------------- bgp
-
-void add_bgp_commands(CLI::App& app, Context& ctx) {
-  auto* group = app.add_subcommand("bgp", "BGP: neighbors, the ExaBGP config, the routes' state");
-  group->require_subcommand(1);
-  {
-    auto* neighbor = group->add_subcommand("neighbor", "The routers ExaBGP peers with");
-    neighbor->require_subcommand(1);
-    auto nb_args = std::make_shared<store::BgpNeighbor>();
-    auto* add = neighbor->add_subcommand("add", "Add or replace a neighbor");
-    add->add_option("ADDRESS", nb_args->address, "The router's address")->required();
-    add->add_option("--peer-as", nb_args->peer_as, "Its AS number")->required();
-    add->add_option("--md5", nb_args->md5_password, "TCP MD5 password (RFC 2385)");
-    add->add_option("--local-address", nb_args->local_address,
-                    "Address to connect from (default bgp.local_address)");
-    add->footer("Example: cdnctl bgp neighbor add 198.51.100.1 --peer-as 64500");
-    add->callback([&ctx, nb_args] {
-      ctx.run = [&ctx, nb_args] {
-        Change change;
-        change.puts.push_back(store::to_object(*nb_args));
-        change.summary = "neighbor " + nb_args->address + " AS" + std::to_string(nb_args->peer_as);
-        return commit_health(ctx, change);
-      };
-    });
-    add_delete_command(neighbor, ctx, "neighbor", "Delete a neighbor", "ADDRESS");
-    add_list_command(neighbor, ctx, "List the neighbors", "neighbors",
-                     {"ADDRESS", "PEER-AS", "LOCAL-ADDRESS", "MD5"},
-                     [](const store::HealthConfig& cfg, Json& items, Table& t) {
-                       for (const auto& n : cfg.neighbors) {
-                         items.push_back(Json{{"address", n.address},
-                                              {"peer_as", n.peer_as},
-                                              {"local_address", n.local_address},
-                                              {"md5", !n.md5_password.empty()}});
-                         t.add({n.address, std::to_string(n.peer_as),
-                                n.local_address.empty() ? "-" : n.local_address,
-                                n.md5_password.empty() ? "no" : "yes"});
-                       }
-                     });
-  }
-  {
-    struct Args {
-      std::string bridge, output;
-      bool env = false;
-    };
-    auto a = std::make_shared<Args>();
-    auto* cmd =
-        group->add_subcommand("render", "Print ExaBGP's config (exabgp.conf) from the database");
-    cmd->add_option("--bridge", a->bridge,
-                    "cdn-exabgp-bridge to run (default: the one beside cdnctl, else "
-                    "/usr/bin/cdn-exabgp-bridge)");
-    cmd->add_option("--output", a->output, "Write to FILE (atomically) instead of stdout");
-    cmd->add_flag("--env", a->env,
-                  "Print ExaBGP's environment instead (EnvironmentFile= syntax: CLI pipes off, "
-                  "acks on)");
-    cmd->footer(
-        "Example: cdnctl bgp render --output /etc/cdn/exabgp.conf\n"
-        "Needs bgp.local_as, bgp.router_id, bgp.local_address and a neighbor.");
-    cmd->callback([&ctx, a] {
-      ctx.run = [&ctx, a] {
-        std::string text;
-        if (a->env) {
-          text = bgp::exabgp_environment();
-        } else {
-          auto cfg = read_health(ctx);
-          if (!cfg) return fail(kExitRefused, cfg.error().text());
-          std::string bridge = a->bridge;
-          if (bridge.empty()) {
-            std::error_code ec;
-            auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-            auto beside = self.parent_path().parent_path() / "bgp" / "cdn-exabgp-bridge";
-            auto sibling = self.parent_path() / "cdn-exabgp-bridge";
-            bridge = std::filesystem::exists(sibling, ec)  ? sibling.string()
-                     : std::filesystem::exists(beside, ec) ? beside.string()
-                                                           : "/usr/bin/cdn-exabgp-bridge";
-          }
-          bridge = std::filesystem::absolute(bridge).string();
-          bgp::ExabgpConfig x;
-          x.local_as = cfg->bgp.local_as;
-          x.router_id = cfg->bgp.router_id;
-          x.local_address = cfg->bgp.local_address;
-          x.hold_time = cfg->bgp.hold_time;
-          for (const auto& nb : cfg->neighbors) {
-            bgp::ExabgpNeighbor en;
-            en.address = nb.address;
-            en.peer_as = nb.peer_as;
-            en.md5_password = nb.md5_password;
-            en.local_address = nb.local_address;
-            bool v4_session = nb.address.find(':') == std::string::npos;
-            bool any_v4 = false, any_v6 = false;
-            for (const auto& p : cfg->prefixes) {
-              (p.prefix.find(':') == std::string::npos ? any_v4 : any_v6) = true;
+    add_health_list_command(
+        group, ctx, "List the anycast prefixes", "prefixes",
+        {"PREFIX", "NEXT-HOP", "SERVICES", "COMMUNITIES", "MED", "DRAIN"},
+        [](const store::HealthConfig& cfg, Json& items, Table& t) {
+          for (const auto& p : cfg.prefixes) {
+            const auto* d = cfg.drain_for(p.prefix);
+            Json j = Json::parse(store::to_object(p).body);
+            j["prefix"] = p.prefix;
+            if (d) {
+              j["drain"] = Json{{"target", d->target},
+                                {"graceful_seconds", d->graceful_seconds},
+                                {"started", d->started}};
             }
-            en.ipv4_unicast = any_v4 || (v4_session && !any_v6);
-            en.ipv6_unicast = any_v6;
-            x.neighbors.push_back(std::move(en));
+            items.push_back(j);
+            std::vector<std::string> communities = p.communities;
+            communities.insert(communities.end(), p.large_communities.begin(),
+                               p.large_communities.end());
+            t.add({p.prefix, p.next_hop, join_list(p.services, ","), join_list(communities, ","),
+                   p.med ? std::to_string(*p.med) : "-",
+                   d ? "since " + format_time(d->started) : "-"});
           }
-          x.bridge_command = {bridge, "--db", std::filesystem::absolute(ctx.db_path).string(),
-                              "--healthd", healthd_socket(ctx)};
-          auto rendered = bgp::render_exabgp_config(x);
-          if (!rendered) return fail(kExitRefused, "refused: " + rendered.error().text());
-          text = *rendered;
-        }
-        if (a->output.empty()) {
-          std::cout << text;
-          return kExitOk;
-        }
-        std::string tmp = a->output + ".tmp";
-        {
-          std::ofstream out(tmp, std::ios::trunc);
-          out << text;
-          if (!out.flush()) return fail(kExitRefused, tmp + ": cannot write");
-        }
-        std::error_code ec;
-        std::filesystem::rename(tmp, a->output, ec);
-        if (ec) return fail(kExitRefused, a->output + ": " + ec.message());
-        std::cout << "wrote " << a->output << '\n';
-        return kExitOk;
-      };
-    });
-  }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto* cmd = group->add_subcommand(
-        "status", "Each prefix: what healthd wants announced, why, and what ExaBGP confirmed");
-    cmd->add_flag("--json", *json, "Print JSON (cdn-healthd's answer)");
-    cmd->footer("Exit 3 when cdn-healthd does not answer.");
-    cmd->callback([&ctx, json] {
-      ctx.run = [&ctx, json] {
-        auto reply = ask_healthd(ctx, control::BgpStatusRequest{});
-        if (!reply) return fail(kExitUnreachable, "healthd: " + reply.error().text());
-        if (*json) {
-          print_json(*reply);
-          return kExitOk;
-        }
-        const auto& b = (*reply)["bridge"];
-        std::cout << "config v" << reply->value("version", int64_t{0}) << ", local AS "
-                  << reply->value("local_as", int64_t{0}) << ", bridge "
-                  << (b.value("connected", false) ? "connected" : "not connected");
-        if (!b.value("exabgp", std::string()).empty()) {
-          std::cout << ", session " << b.value("exabgp", std::string());
-        }
-        if (!reply->value("ready", false)) std::cout << ", checks warming up (no routes sent yet)";
-        std::cout << '\n';
-        Table t({"PREFIX", "DESIRED", "CONFIRMED", "SYNC", "REASON"});
-        for (const auto& p : (*reply)["prefixes"]) {
-          std::string reason = p.value("reason", std::string());
-          for (const auto& alert : p["alerts"]) reason += "; " + alert.get<std::string>();
-          t.add({p.value("prefix", std::string()), p.value("desired", std::string()),
-                 p.value("confirmed", std::string()), p.value("in_sync", false) ? "yes" : "no",
-                 reason});
-        }
-        t.print();
-        for (const auto& r : b["reports"]) {
-          if (r.value("kind", std::string()) == "applied") continue;
-          std::cout << "bridge: " << r.value("kind", std::string()) << " "
-                    << r.value("prefix", std::string()) << " " << r.value("detail", std::string())
-                    << r.value("line", std::string()) << '\n';
-        }
-        return kExitOk;
-      };
-    });
-  }
-}
-
-// ---------------------------------------------------------------------------- health
-
-void add_health_command(CLI::App& app, Context& ctx) {
-  auto json = std::make_shared<bool>(false);
-  auto* cmd = app.add_subcommand(
-      "health", "Every check and edge probe: state, last result, last change and why");
-  cmd->add_flag("--json", *json, "Print JSON (cdn-healthd's answer)");
-  cmd->footer("Exit 3 when cdn-healthd does not answer.");
-  cmd->callback([&ctx, json] {
-    ctx.run = [&ctx, json] {
-      auto reply = ask_healthd(ctx, control::HealthRequest{});
-      if (!reply) return fail(kExitUnreachable, "healthd: " + reply.error().text());
-      if (*json) {
-        print_json(*reply);
-        return kExitOk;
-      }
-      for (const char* what : {"checks", "edges"}) {
-        if ((*reply)[what].empty()) continue;
-        std::cout << (std::string(what) == "checks" ? "checks:" : "edge probes:") << '\n';
-        Table t({"NAME", "KIND", "TARGET", "STATE", "LAST", "CHANGED", "CHANGES", "WHY"});
-        for (const auto& c : (*reply)[what]) {
-          std::string last = c.contains("last") ? c["last"].value("reason", std::string()) : "-";
-          std::string changed = "-", why = c.value("reason", std::string());
-          if (c.contains("last_change")) {
-            changed = format_time(c["last_change"].value("at", int64_t{0}));
-            why = c["last_change"].value("reason", std::string());
-          }
-          t.add({c.value("name", std::string()), c.value("kind", std::string()),
-                 c.value("target", std::string()), c.value("state", std::string()), last, changed,
-                 std::to_string(c.value("changes", 0)), why});
-        }
-        t.print();
-      }
-      if (!(*reply)["services"].empty()) {
-        std::cout << "services:\n";
-        Table t({"NAME", "STATE", "CHECKS", "SHARED"});
-        for (const auto& s : (*reply)["services"]) {
-          std::vector<std::string> checks = s["checks"].get<std::vector<std::string>>();
-          t.add({s.value("name", std::string()), s.value("state", std::string()),
-                 join_list(checks, ","), s.value("shared", false) ? "yes" : "no"});
-        }
-        t.print();
-      }
-      return kExitOk;
-    };
-  });
-}
-
-// ---------------------------------------------------------------------------- drain
-
-void add_drain_commands(CLI::App& app, Context& ctx) {
-  struct Args {
-    std::string prefix;
-    bool all = false;
-    int64_t graceful = 0;
-  };
-  for (bool drain : {true, false}) {
-    auto a = std::make_shared<Args>();
-    auto* cmd = app.add_subcommand(
-        drain ? "drain" : "undrain",
-        drain ? "Take anycast prefixes out of service (kept across restarts, until undrain)"
-              : "End a drain: the prefixes follow their services again");
-    cmd->add_option("PREFIX", a->prefix, "The prefix");
-    cmd->add_flag("--all", a->all, "Every prefix of this box (and its edges in DNS steering)");
-    if (drain) {
-      cmd->add_option("--graceful", a->graceful,
-                      "First announce with the AS path prepended and GRACEFUL_SHUTDOWN "
-                      "(65535:0) this many seconds, then withdraw")
-          ->check(CLI::Range(int64_t{0}, int64_t{86400}));
-      cmd->footer(
-          "Examples:\n  cdnctl drain --all --graceful 60\n  cdnctl drain 192.0.2.53/32\n"
-          "cdn-healthd is asked to load the change at once (exit 3 if it does not answer:\n"
-          "the drain is committed and applies when healthd loads it).");
-    }
-    cmd->callback([&ctx, a, drain] {
-      ctx.run = [&ctx, a, drain] {
-        if (a->all == !a->prefix.empty()) {
-          return fail(kExitUsage, "give a PREFIX or --all (one of them)");
-        }
-        std::string target = store::kDrainAll;
-        if (!a->all) {
-          auto canonical = store::canonical_prefix(a->prefix);
-          if (!canonical) return fail(kExitRefused, "refused: " + canonical.error().text());
-          target = *canonical;
-        }
-        Change change;
-        if (drain) {
-          store::Drain d;
-          d.target = target;
-          d.graceful_seconds = a->graceful;
-          d.started = static_cast<int64_t>(::time(nullptr));
-          change.puts.push_back(store::to_object(d));
-          change.summary =
-              "drain " + target +
-              (a->graceful > 0 ? " (graceful " + std::to_string(a->graceful) + " s)" : "");
-        } else {
-          change.deletes.emplace_back("drain", target);
-          change.summary = "undrain " + target;
-        }
-        change.operational = true;  // acts at once: healthd reloads below
-        int rc = commit_health(ctx, change, [&](const Live& l) -> std::string {
-          if (!drain && !has_object(l, "drain", target)) return target + " is not drained";
-          if (!a->all && !has_object(l, "prefix", target)) return "no anycast prefix " + target;
-          return "";
         });
-        return rc == kExitOk ? reload_healthd(ctx) : rc;
-      };
-    });
   }
 }
 
@@ -732,7 +431,7 @@ void add_health_commands(CLI::App& app, Context& ctx) {
   add_service_commands(app, ctx);
   add_prefix_commands(app, ctx);
   add_bgp_commands(app, ctx);
-  add_health_command(app, ctx);
+  add_health_status_command(app, ctx);
   add_drain_commands(app, ctx);
 }
 

@@ -136,12 +136,8 @@ int latency_list(const Context& ctx, const std::string& edge, bool json) {
 
 void add_latency_commands(CLI::App& app, Context& ctx) {
   auto* latency =
-      app.add_subcommand("latency", "Import or list the measured client-to-edge latency map");
-  latency->require_subcommand(1);
-  latency->footer(
-      "Examples:\n"
-      "  cdnctl latency import rtt.csv\n"
-      "  cdnctl latency list --edge fra1 --json");
+      add_group(app, "latency", "Import or list the measured client-to-edge latency map",
+                {"cdnctl latency import rtt.csv", "cdnctl latency list --edge fra1 --json"});
   {
     auto file = std::make_shared<std::string>();
     auto* cmd = latency->add_subcommand(

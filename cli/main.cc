@@ -23,6 +23,14 @@ Result<store::Db> open_db(const Context& ctx, bool for_write) {
   return store::Db::open(ctx.db_path, options);
 }
 
+Result<ReadView> open_current(const Context& ctx) {
+  auto db = open_db(ctx, false);
+  if (!db) return db.error();
+  auto version = db->config_version();
+  if (!version) return version.error();
+  return ReadView{std::move(*db), *version};
+}
+
 Result<store::Transaction> begin_change(const Context& ctx, store::Db& db) {
   return store::Transaction::begin(db, store::current_user(), ctx.command_line);
 }
@@ -45,6 +53,16 @@ Result<OpenChange> open_steer_change(const Context& ctx) {
   if (!steer) return steer.error();
   change->steer = std::move(*steer);
   return change;
+}
+
+CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& help,
+                    const std::vector<std::string>& examples) {
+  auto* group = app.add_subcommand(name, help);
+  group->require_subcommand(1);
+  std::string footer = "Examples:";
+  for (const auto& example : examples) footer += "\n  " + example;
+  group->footer(footer);
+  return group;
 }
 
 void add_list_command(CLI::App* group, Context& ctx, const std::string& help,

@@ -171,15 +171,11 @@ void add_pool_options(CLI::App* cmd, PoolArgs& args, bool add) {
 }  // namespace
 
 void add_pool_commands(CLI::App& app, Context& ctx) {
-  auto* pool = app.add_subcommand("pool", "Add, change, list, show and delete pools of edges");
-  pool->require_subcommand(1);
-  pool->footer(
-      "Examples:\n"
-      "  cdnctl pool add web --edges fra1,ams1 --answers 2 --ttl 30\n"
-      "  cdnctl pool add backup --edges lon1\n"
-      "  cdnctl pool set web --all-down fallback:backup --low 0.7 --high 0.9\n"
-      "  cdnctl pool list --json\n"
-      "  cdnctl pool delete backup");
+  auto* pool = add_group(app, "pool", "Add, change, list, show and delete pools of edges",
+                         {"cdnctl pool add web --edges fra1,ams1 --answers 2 --ttl 30",
+                          "cdnctl pool add backup --edges lon1",
+                          "cdnctl pool set web --all-down fallback:backup --low 0.7 --high 0.9",
+                          "cdnctl pool list --json", "cdnctl pool delete backup"});
   for (bool add : {true, false}) {
     auto args = std::make_shared<PoolArgs>();
     auto* cmd = pool->add_subcommand(add ? "add" : "set",

@@ -218,12 +218,9 @@ int record_delete(const Context& ctx, const RecordArgs& args) {
 }  // namespace
 
 void add_record_commands(CLI::App& app, Context& ctx) {
-  auto* group = app.add_subcommand("record", "Add or delete single records (validated)");
-  group->require_subcommand(1);
-  group->footer(
-      "Examples:\n"
-      "  cdnctl record add example.com www 300 IN A 192.0.2.1\n"
-      "  cdnctl record delete example.com www A 192.0.2.1");
+  auto* group = add_group(app, "record", "Add or delete single records (validated)",
+                          {"cdnctl record add example.com www 300 IN A 192.0.2.1",
+                           "cdnctl record delete example.com www A 192.0.2.1"});
   {
     auto args = std::make_shared<RecordArgs>();
     auto* cmd = group->add_subcommand(

@@ -129,11 +129,9 @@ int get(const Context& ctx, const std::string& key, bool json) {
   if (!key.empty() && !find_setting(key)) {
     return fail(kExitRefused, "unknown setting " + key + " (known: " + known_keys() + ")");
   }
-  auto db = open_db(ctx, false);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto version = db->config_version();
-  if (!version) return fail(kExitRefused, version.error().text());
-  auto values = db->settings(*version);
+  auto view = open_current(ctx);
+  if (!view) return fail(kExitRefused, view.error().text());
+  auto values = view->db.settings(view->version);
   if (!values) return fail(kExitRefused, values.error().text());
 
   Json out = Json::array();
@@ -147,7 +145,7 @@ int get(const Context& ctx, const std::string& key, bool json) {
     table.add({s.key, value.empty() ? "\"\"" : value, set_here ? "set" : "default"});
   }
   if (json) {
-    print_json(Json{{"version", *version}, {"settings", out}});
+    print_json(Json{{"version", view->version}, {"settings", out}});
   } else if (!key.empty()) {
     std::cout << out[0]["value"].get<std::string>() << '\n';
   } else {

@@ -158,14 +158,10 @@ int check_steering_kept(store::Db& db, int64_t version) {
 }
 
 void add_steer_commands(CLI::App& app, Context& ctx) {
-  auto* steer = app.add_subcommand("steer", "Steer names inside served zones to pools of edges");
-  steer->require_subcommand(1);
-  steer->footer(
-      "Examples:\n"
-      "  cdnctl steer add www.example.com --pool web\n"
-      "  cdnctl steer add www.example.com --pool backup --replace\n"
-      "  cdnctl steer list --json\n"
-      "  cdnctl steer delete www.example.com");
+  auto* steer = add_group(app, "steer", "Steer names inside served zones to pools of edges",
+                          {"cdnctl steer add www.example.com --pool web",
+                           "cdnctl steer add www.example.com --pool backup --replace",
+                           "cdnctl steer list --json", "cdnctl steer delete www.example.com"});
   {
     auto args = std::make_shared<SteerArgs>();
     auto* cmd = steer->add_subcommand(

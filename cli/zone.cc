@@ -117,16 +117,14 @@ int zone_import(const Context& ctx, const ImportArgs& args) {
 }
 
 int zone_list(const Context& ctx, bool json) {
-  auto db = open_db(ctx, false);
-  if (!db) return fail(kExitRefused, db.error().text());
-  auto version = db->config_version();
-  if (!version) return fail(kExitRefused, version.error().text());
-  auto zones = db->zone_summaries(*version);
+  auto view = open_current(ctx);
+  if (!view) return fail(kExitRefused, view.error().text());
+  auto zones = view->db.zone_summaries(view->version);
   if (!zones) return fail(kExitRefused, zones.error().text());
   if (json) {
     Json out = Json::array();
     for (const auto& z : *zones) out.push_back({{"name", z.name}, {"records", z.records}});
-    print_json(Json{{"version", *version}, {"zones", out}});
+    print_json(Json{{"version", view->version}, {"zones", out}});
     return kExitOk;
   }
   Table table({"ZONE", "RECORDS"});
@@ -214,15 +212,11 @@ int zone_delete(const Context& ctx, const std::string& text) {
 }  // namespace
 
 void add_zone_commands(CLI::App& app, Context& ctx) {
-  auto* zone = app.add_subcommand("zone", "Import, list, show, export and delete zones");
-  zone->require_subcommand(1);
-  zone->footer(
-      "Examples:\n"
-      "  cdnctl zone import example.com example.com.zone\n"
-      "  cdnctl zone list --json\n"
-      "  cdnctl zone show example.com\n"
-      "  cdnctl zone export example.com -o example.com.zone\n"
-      "  cdnctl zone delete example.com");
+  auto* zone = add_group(
+      app, "zone", "Import, list, show, export and delete zones",
+      {"cdnctl zone import example.com example.com.zone", "cdnctl zone list --json",
+       "cdnctl zone show example.com", "cdnctl zone export example.com -o example.com.zone",
+       "cdnctl zone delete example.com"});
 
   {
     auto args = std::make_shared<ImportArgs>();
