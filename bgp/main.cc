@@ -7,6 +7,7 @@
 // "healthd lost" and is retried every 300 ms. The main thread owns the Reconciler: it takes the
 // events in order, ticks every 200 ms (the grace period), retries lines ExaBGP refused every 5 s,
 // and writes each line to stdout with a flush. Logs go to stderr (ExaBGP passes them to its log).
+#include <pthread.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@
 #include "bgp/reconcile.h"
 #include "common/control/control.h"
 #include "common/control/messages.h"
+#include "common/daemon_cli.h"
 #include "common/daemon_main.h"
 #include "common/log.h"
 #include "common/store/health_config.h"
@@ -120,22 +122,14 @@ int run(int argc, char** argv) {
   std::string db_path = env_or("CDN_DB", "/var/lib/cdn/config.db");
   std::string healthd = control::socket_path(run_dir, control::kHealthd);
   std::optional<int> grace;
-  std::string log_level = "info";
+  DaemonCommandLine common;
   app.add_option("--db", db_path, "The config database: the prefixes, local AS, grace (env CDN_DB)")
       ->capture_default_str();
   app.add_option("--healthd", healthd, "cdn-healthd's control socket")->capture_default_str();
   app.add_option("--grace", grace, "Seconds without healthd before withdrawing all (bgp.grace)")
       ->check(CLI::Range(1, 3600));
-  app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  log::Level level;
-  log::parse_level(log_level, level);
-  log::set_level(level);
+  add_daemon_options(app, common, false);
+  if (auto rc = parse_daemon_command_line(app, common, argc, argv)) return *rc;
   signal(SIGPIPE, SIG_IGN);
 
   auto config = reconcile_config(db_path, grace);
@@ -153,6 +147,7 @@ int run(int argc, char** argv) {
   Queue queue;
   Feedback feedback;
   std::thread reader([&queue] {
+    pthread_setname_np(pthread_self(), "bridge/exabgp");
     std::string line;
     while (std::getline(std::cin, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -163,6 +158,7 @@ int run(int argc, char** argv) {
   reader.detach();  // blocked in read(2) until ExaBGP closes the pipe; the process exits then
 
   std::thread poller([&queue, &feedback, healthd] {
+    pthread_setname_np(pthread_self(), "bridge/healthd");
     uint64_t generation = 0;
     bool lost = false;
     while (true) {

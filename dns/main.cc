@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/control/messages.h"
+#include "common/daemon_cli.h"
 #include "common/daemon_main.h"
 #include "common/log.h"
 #include "dns/server/server.h"
@@ -34,8 +35,7 @@ int run(int argc, char** argv) {
       "SIGTERM/SIGINT stop. Logs are key=value lines on stderr.");
   dns::ServerConfig config;
   std::vector<std::string> zones;
-  bool foreground = false;
-  std::string log_level = "info";
+  DaemonCommandLine common;
   double idle_timeout = 10;
   app.add_option("--listen", config.listen,
                  "Address to serve on, ADDR:PORT or [IPv6]:PORT (repeatable; port 0 = any free "
@@ -59,17 +59,8 @@ int run(int argc, char** argv) {
   app.add_option("--tcp-max-connections", config.tcp.max_connections, "TCP connection limit")
       ->check(CLI::Range(1, 1000000));
   app.add_option("--user", config.user, "Drop to this user after binding");
-  app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  app.add_flag("--foreground", foreground, "Stay in the foreground (systemd, tests); always true");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  log::Level level;
-  log::parse_level(log_level, level);
-  log::set_level(level);
+  add_daemon_options(app, common, true);
+  if (auto rc = parse_daemon_command_line(app, common, argc, argv)) return *rc;
   config.tcp.idle_timeout = std::chrono::milliseconds(long(idle_timeout * 1000));
   if (config.db_path.empty() && db->count() == 0) config.db_path = env_or("CDN_DB", "");
   if (!config.db_path.empty() && !zones.empty()) {
@@ -92,31 +83,15 @@ int run(int argc, char** argv) {
     config.control_path = control::socket_path(env_or("CDN_RUN_DIR", "/run/cdn"), control::kDnsd);
 
   // Signals are taken by sigwait below; every thread started from here inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
+  sigset_t signals = block_signals();
   auto server = dns::Server::start(config);
   if (!server) {
     log::error("dnsd.start_failed", {{"error", server.error().text()}});
     return 1;
   }
-  std::string ready = "level=info event=dnsd.ready " + (*server)->ready_line_fields() + "\n";
-  std::fputs(ready.c_str(), stderr);
-  std::fflush(stderr);
-
-  while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      (void)(*server)->reload();  // logs snapshot.published or reload.failed
-      continue;
-    }
-    log::info("dnsd.stopping", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
-    break;
-  }
+  announce_ready("dnsd", (*server)->ready_line_fields());
+  // reload() logs snapshot.published or reload.failed itself.
+  serve_signals("dnsd", signals, [&] { (void)(*server)->reload(); });
   server->reset();
   log::info("dnsd.stopped");
   return 0;

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/control/messages.h"
+#include "common/daemon_cli.h"
 #include "common/daemon_main.h"
 #include "common/log.h"
 #include "healthd/daemon.h"
@@ -27,8 +28,7 @@ int run(int argc, char** argv) {
   options.control_path = control::socket_path(run_dir, control::kHealthd);
   options.dnsd_control = control::socket_path(run_dir, control::kDnsd);
   options.metrics = "127.0.0.1:9532";
-  std::string log_level = "info";
-  bool foreground = false;
+  DaemonCommandLine common;
   app.add_option("--db", options.db_path, "The config database (env CDN_DB)")
       ->capture_default_str();
   app.add_option("--control", options.control_path,
@@ -40,48 +40,25 @@ int run(int argc, char** argv) {
   app.add_option("--metrics", options.metrics,
                  "Prometheus /metrics on ADDR:PORT (port 0 = any free port); empty = off")
       ->capture_default_str();
-  app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  app.add_flag("--foreground", foreground, "Stay in the foreground (systemd, tests); always true");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  log::Level level;
-  log::parse_level(log_level, level);
-  log::set_level(level);
+  add_daemon_options(app, common, true);
+  if (auto rc = parse_daemon_command_line(app, common, argc, argv)) return *rc;
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
+  sigset_t signals = block_signals();
   SystemClock clock;
   auto daemon = health::Daemon::start(options, clock);
   if (!daemon) {
     log::error("healthd.start_failed", {{"error", daemon.error().text()}});
     return 1;
   }
-  std::string ready = "level=info event=healthd.ready " + (*daemon)->ready_line_fields() + "\n";
-  std::fputs(ready.c_str(), stderr);
-  std::fflush(stderr);
-  while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      auto v = (*daemon)->reload();
-      if (v) {
-        log::info("config.loaded", {{"version", *v}});
-      } else {
-        log::warn("reload.failed", {{"error", v.error().text()}});
-      }
-      continue;
+  announce_ready("healthd", (*daemon)->ready_line_fields());
+  serve_signals("healthd", signals, [&] {
+    auto v = (*daemon)->reload();
+    if (v) {
+      log::info("config.loaded", {{"version", *v}});
+    } else {
+      log::warn("reload.failed", {{"error", v.error().text()}});
     }
-    log::info("healthd.stopping", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
-    break;
-  }
+  });
   daemon->reset();
   log::info("healthd.stopped");
   return 0;

@@ -36,6 +36,11 @@ third_party 'ldns/' '^(dns/zone/rdata\.cc|healthd/check/dns\.cc)$'
 third_party 'sqlite3\.h' '^common/store/([a-z_]+\.cc|sqlite\.h)$'
 third_party 'maxminddb\.h' '^dns/steer/geoip\.cc$'
 third_party 'boost/' '^(dns/server/tcp\.cc|healthd/|bgp/|edge/)'
-third_party 'CLI/' '^(cli/|dns/main\.cc|healthd/main\.cc|bgp/main\.cc|edge/main\.cc)'
+third_party 'CLI/' '^(cli/|common/daemon_cli\.h|dns/main\.cc|healthd/main\.cc|bgp/main\.cc|edge/main\.cc)'
+# common/daemon_cli.h brings CLI11 with it: only a daemon's main.cc includes it.
+while IFS=: read -r file _; do
+  grep -qE '^(dns|healthd|bgp|edge)/main\.cc$' <<<"$file" ||
+    { echo "layout: $file includes common/daemon_cli.h (only a daemon's main.cc may)"; fail=1; }
+done < <(grep -rl '^#include "common/daemon_cli.h"' common dns cli healthd bgp edge 2>/dev/null | sed 's/$/:/')
 if [ $fail -eq 0 ]; then echo "layout: every include points an allowed way"; fi
 exit $fail
