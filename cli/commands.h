@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/store/db.h"
@@ -37,14 +38,25 @@ Result<ReadView> open_current(const Context& ctx);
 Result<store::Transaction> begin_change(const Context& ctx, store::Db& db);
 
 // A config change in progress: the database opened for writing and the change begun (it rolls
-// back unless committed); for steering commands also the live steering it starts from.
+// back unless committed); for steering commands also the live steering it starts from, for
+// zone commands whether the zone exists.
 struct OpenChange {
   std::unique_ptr<store::Db> db;  // on the heap: the transaction points at it
   std::optional<store::Transaction> txn;
   store::SteerConfig steer;  // open_steer_change only
+  bool zone_exists = false;  // open_zone_change only: the zone is there before the change
 };
 Result<OpenChange> open_change(const Context& ctx);
+// The element of `items` (edges, pools, ...) named `name`, or nullptr.
+template <class T>
+T* find_named(std::vector<T>& items, const std::string& name) {
+  for (auto& item : items) {
+    if (item.name == name) return &item;
+  }
+  return nullptr;
+}
 Result<OpenChange> open_steer_change(const Context& ctx);
+Result<OpenChange> open_zone_change(const Context& ctx, const std::string& zone);
 
 // "Example.COM" -> "example.com." (validated as a domain name).
 Result<std::string> canonical_zone_name(const std::string& text);
@@ -87,6 +99,11 @@ int load_in_daemons(const Context& ctx, int64_t version, const LoadOptions& opti
 // lines) are listed in its --help.
 CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& help,
                     const std::vector<std::string>& examples);
+
+// `GROUP NAME ...`: a command that runs `run` once the command line is parsed; the caller adds
+// its options, bound to the state `run` shares.
+CLI::App* add_command(CLI::App* group, Context& ctx, const std::string& name,
+                      const std::string& help, std::function<int(const Context&)> run);
 
 // The read and delete subcommands every object group has, registered in one line each:
 //   GROUP list [--json]            run(ctx, json)

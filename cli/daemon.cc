@@ -197,37 +197,37 @@ int load_in_daemons(const Context& ctx, int64_t version, const LoadOptions& opti
 }
 
 void add_daemon_commands(CLI::App& app, Context& ctx) {
-  {
+  // status and apply ask every daemon and wait for each answer, up to --timeout.
+  struct Ask {
+    const char* name;
+    const char* help;
+    int timeout_s;
+    const char* timeout_help;
+    const char* example;
+    int (*run)(const Context&, bool json, int timeout_s);
+  };
+  const Ask asks[] = {
+      {"status",
+       "Show the config version and each daemon's state and loaded version (exit 3 when a "
+       "daemon's socket exists but does not answer)",
+       5, "Seconds to wait for each daemon", "cdnctl status --run-dir /run/cdn", status},
+      {"apply",
+       "Ask the running daemons to load the current config version and wait for each answer "
+       "(exit 1 if one refuses, 3 if dnsd or an asked daemon is unreachable)",
+       60, "Seconds to wait for each daemon's answer",
+       "cdnctl record add example.com www 300 IN A 192.0.2.1 && cdnctl apply", apply},
+  };
+  for (const Ask& ask : asks) {
     auto json = std::make_shared<bool>(false);
-    auto timeout = std::make_shared<int>(5);
-    auto* cmd =
-        app.add_subcommand("status",
-                           "Show the config version and each daemon's state and loaded version "
-                           "(exit 3 when a daemon's socket exists but does not answer)");
+    auto timeout = std::make_shared<int>(ask.timeout_s);
+    auto* cmd = add_command(
+        &app, ctx, ask.name, ask.help,
+        [json, timeout, run = ask.run](const Context& c) { return run(c, *json, *timeout); });
     cmd->add_flag("--json", *json, "Print JSON");
-    cmd->add_option("--timeout", *timeout, "Seconds to wait for each daemon")
+    cmd->add_option("--timeout", *timeout, ask.timeout_help)
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    cmd->footer("Example: cdnctl status --run-dir /run/cdn");
-    cmd->callback([&ctx, json, timeout] {
-      ctx.run = [&ctx, json, timeout] { return status(ctx, *json, *timeout); };
-    });
-  }
-  {
-    auto json = std::make_shared<bool>(false);
-    auto timeout = std::make_shared<int>(60);
-    auto* cmd = app.add_subcommand(
-        "apply",
-        "Ask the running daemons to load the current config version and wait for each "
-        "answer (exit 1 if one refuses, 3 if dnsd or an asked daemon is unreachable)");
-    cmd->add_flag("--json", *json, "Print JSON");
-    cmd->add_option("--timeout", *timeout, "Seconds to wait for each daemon's answer")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    cmd->footer("Example: cdnctl record add example.com www 300 IN A 192.0.2.1 && cdnctl apply");
-    cmd->callback([&ctx, json, timeout] {
-      ctx.run = [&ctx, json, timeout] { return apply(ctx, *json, *timeout); };
-    });
+    cmd->footer(std::string("Example: ") + ask.example);
   }
 }
 

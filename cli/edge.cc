@@ -83,10 +83,7 @@ int edge_put(const Context& ctx, const EdgeArgs& args, bool add) {
   if (!change) return fail(kExitRefused, change.error().text());
   store::Transaction* txn = &*change->txn;
   store::SteerConfig* next = &change->steer;
-  store::Edge* edge = nullptr;
-  for (auto& e : next->edges) {
-    if (e.name == name) edge = &e;
-  }
+  store::Edge* edge = find_named(next->edges, name);
   if (add && edge) return fail(kExitRefused, "edge " + name + " exists; change it with edge set");
   if (!add && !edge) return fail(kExitRefused, "no edge " + name + "; add it with edge add");
   if (add) {
@@ -313,11 +310,12 @@ void add_edge_commands(CLI::App& app, Context& ctx) {
                      "cdnctl edge delete fra1", edge_delete);
   {
     auto args = std::make_shared<EdgeArgs>();
-    auto* cmd = edge->add_subcommand(
-        "set-state",
+    auto* cmd = add_command(
+        edge, ctx, "set-state",
         "Override an edge's state (up, down, drain) and optionally its load, at once: "
         "committed and pushed to the running cdn-dnsd (exit 3 when it does not confirm); the "
-        "override wins over the state healthd pushes until `auto` clears it");
+        "override wins over the state healthd pushes until `auto` clears it",
+        [args](const Context& c) { return edge_set_state(c, *args); });
     args->cmd = cmd;
     cmd->add_option("NAME", args->edge.name, "Edge name")->required();
     cmd->add_option("STATE", args->state, "up, down, drain or auto")
@@ -329,7 +327,6 @@ void add_edge_commands(CLI::App& app, Context& ctx) {
         "  cdnctl edge set-state fra1 drain\n"
         "  cdnctl edge set-state fra1 up --load 0.5\n"
         "  cdnctl edge set-state fra1 auto   # back to the pushed state");
-    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return edge_set_state(ctx, *args); }; });
   }
 }
 

@@ -119,8 +119,10 @@ int run_explain(const Context& ctx, const ExplainArgs& a) {
 
 void add_explain_command(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ExplainArgs>();
-  auto* cmd = app.add_subcommand(
-      "explain", "Show why a client gets the answer it gets for a steered name, edge by edge");
+  auto* cmd =
+      add_command(&app, ctx, "explain",
+                  "Show why a client gets the answer it gets for a steered name, edge by edge",
+                  [args](const Context& c) { return run_explain(c, *args); });
   cmd->add_option("FQDN", args->name, "A steered name")->required();
   cmd->add_option("--client", args->client, "The resolver's (or client's) address")->required();
   cmd->add_option("--ecs", args->ecs, "The EDNS Client Subnet the query carries, e.g. 10.1.2.0/24");
@@ -134,7 +136,6 @@ void add_explain_command(CLI::App& app, Context& ctx) {
       "  cdnctl explain www.cdn.example.com --client 192.0.2.53 --ecs 203.0.113.0/24 --json\n"
       "Asks the running cdn-dnsd (same code as its query path, live edge states); without one,\n"
       "or with --offline, rebuilds the steering from the database.");
-  cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return run_explain(ctx, *args); }; });
 }
 
 }  // namespace cdn::cli

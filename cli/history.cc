@@ -165,13 +165,13 @@ void add_history_commands(CLI::App& app, Context& ctx) {
   }
   {
     auto args = std::make_shared<DiffArgs>();
-    auto* cmd = app.add_subcommand("diff", "Show what changed between two config versions");
+    auto* cmd = add_command(&app, ctx, "diff", "Show what changed between two config versions",
+                            [args](const Context& c) { return diff(c, *args); });
     cmd->add_option("V1", args->from, "Older version")->required()->check(CLI::NonNegativeNumber);
     cmd->add_option("V2", args->to, "Newer version (default: the current one)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--json", args->json, "Print JSON instead of +/- lines");
     cmd->footer("Examples:\n  cdnctl diff 41 42\n  cdnctl diff 40");
-    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return diff(ctx, *args); }; });
   }
   {
     auto target = std::make_shared<int64_t>(0);

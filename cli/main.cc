@@ -46,6 +46,15 @@ Result<OpenChange> open_change(const Context& ctx) {
   return out;
 }
 
+Result<OpenChange> open_zone_change(const Context& ctx, const std::string& zone) {
+  auto change = open_change(ctx);
+  if (!change) return change.error();
+  auto exists = change->txn->zone_exists(zone);
+  if (!exists) return exists.error();
+  change->zone_exists = *exists;
+  return change;
+}
+
 Result<OpenChange> open_steer_change(const Context& ctx) {
   auto change = open_change(ctx);
   if (!change) return change.error();
@@ -63,6 +72,13 @@ CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& h
   for (const auto& example : examples) footer += "\n  " + example;
   group->footer(footer);
   return group;
+}
+
+CLI::App* add_command(CLI::App* group, Context& ctx, const std::string& name,
+                      const std::string& help, std::function<int(const Context&)> run) {
+  auto* cmd = group->add_subcommand(name, help);
+  cmd->callback([&ctx, run = std::move(run)] { ctx.run = [&ctx, run] { return run(ctx); }; });
+  return cmd;
 }
 
 void add_list_command(CLI::App* group, Context& ctx, const std::string& help,

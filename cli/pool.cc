@@ -46,10 +46,7 @@ int pool_put(const Context& ctx, const PoolArgs& args, bool add) {
   if (!change) return fail(kExitRefused, change.error().text());
   store::Transaction* txn = &*change->txn;
   store::SteerConfig* next = &change->steer;
-  store::Pool* pool = nullptr;
-  for (auto& p : next->pools) {
-    if (p.name == name) pool = &p;
-  }
+  store::Pool* pool = find_named(next->pools, name);
   if (add && pool) return fail(kExitRefused, "pool " + name + " exists; change it with pool set");
   if (!add && !pool) return fail(kExitRefused, "no pool " + name + "; add it with pool add");
   if (add) {

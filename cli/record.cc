@@ -124,13 +124,11 @@ int record_add(const Context& ctx, const RecordArgs& args) {
   if (!record) return fail(kExitRefused, "refused: " + text + ": " + record.error().what);
   store::RecordRow row = record_row(*record);
 
-  auto change = open_change(ctx);
+  auto change = open_zone_change(ctx, *zone_name);
   if (!change) return fail(kExitRefused, change.error().text());
   store::Db* db = change->db.get();
   store::Transaction* txn = &*change->txn;
-  auto exists = txn->zone_exists(*zone_name);
-  if (!exists) return fail(kExitRefused, exists.error().text());
-  if (!*exists) {
+  if (!change->zone_exists) {
     return fail(kExitRefused, "no zone " + *zone_name + "; import it first (cdnctl zone import)");
   }
   const int64_t current = txn->version() - 1;
@@ -160,13 +158,11 @@ int record_delete(const Context& ctx, const RecordArgs& args) {
   if (!zone_name) return fail(kExitRefused, "bad zone name " + zone_name.error().text());
   std::string text = join(args.record);
 
-  auto change = open_change(ctx);
+  auto change = open_zone_change(ctx, *zone_name);
   if (!change) return fail(kExitRefused, change.error().text());
   store::Db* db = change->db.get();
   store::Transaction* txn = &*change->txn;
-  auto exists = txn->zone_exists(*zone_name);
-  if (!exists) return fail(kExitRefused, exists.error().text());
-  if (!*exists) return fail(kExitRefused, "no zone " + *zone_name);
+  if (!change->zone_exists) return fail(kExitRefused, "no zone " + *zone_name);
   const int64_t current = txn->version() - 1;
 
   // Which stored records go: OWNER TYPE names a whole RRset, anything longer one record.
@@ -223,10 +219,11 @@ void add_record_commands(CLI::App& app, Context& ctx) {
                            "cdnctl record delete example.com www A 192.0.2.1"});
   {
     auto args = std::make_shared<RecordArgs>();
-    auto* cmd = group->add_subcommand(
-        "add",
+    auto* cmd = add_command(
+        group, ctx, "add",
         "Add one record; refused when the zone would not validate (CNAME and other data, "
-        "owner outside the zone, bad rdata, ...)");
+        "owner outside the zone, bad rdata, ...)",
+        [args](const Context& c) { return record_add(c, *args); });
     cmd->add_option("ZONE", args->zone, "Zone to change, e.g. example.com")->required();
     cmd->add_option("RECORD", args->record,
                     "The record in presentation format; relative owners are completed with ZONE")
@@ -236,14 +233,13 @@ void add_record_commands(CLI::App& app, Context& ctx) {
         "Examples:\n"
         "  cdnctl record add example.com www 300 IN A 192.0.2.1\n"
         "  cdnctl record add example.com 'cdn 300 IN CNAME www.example.com.'");
-    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return record_add(ctx, *args); }; });
   }
   {
     auto args = std::make_shared<RecordArgs>();
-    auto* cmd =
-        group->add_subcommand("delete",
-                              "Delete one record (OWNER [TTL] [CLASS] TYPE RDATA) or a whole RRset "
-                              "(OWNER TYPE); refused when the zone would not validate");
+    auto* cmd = add_command(group, ctx, "delete",
+                            "Delete one record (OWNER [TTL] [CLASS] TYPE RDATA) or a whole RRset "
+                            "(OWNER TYPE); refused when the zone would not validate",
+                            [args](const Context& c) { return record_delete(c, *args); });
     cmd->add_option("ZONE", args->zone, "Zone to change")->required();
     cmd->add_option("RECORD", args->record, "The record, or OWNER TYPE for the whole RRset")
         ->required();
@@ -251,7 +247,6 @@ void add_record_commands(CLI::App& app, Context& ctx) {
         "Examples:\n"
         "  cdnctl record delete example.com www A 192.0.2.1\n"
         "  cdnctl record delete example.com www AAAA");
-    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return record_delete(ctx, *args); }; });
   }
 }
 

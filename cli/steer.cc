@@ -164,15 +164,15 @@ void add_steer_commands(CLI::App& app, Context& ctx) {
                            "cdnctl steer list --json", "cdnctl steer delete www.example.com"});
   {
     auto args = std::make_shared<SteerArgs>();
-    auto* cmd = steer->add_subcommand(
-        "add",
+    auto* cmd = add_command(
+        steer, ctx, "add",
         "Answer A and AAAA for FQDN from a pool's edges; FQDN must be inside a zone of the "
-        "database and own no CNAME");
+        "database and own no CNAME",
+        [args](const Context& c) { return steer_add(c, *args); });
     cmd->add_option("FQDN", args->name, "Owner name, e.g. www.example.com")->required();
     cmd->add_option("--pool", args->pool, "Pool to answer from")->required();
     cmd->add_flag("--replace", args->replace, "Change the pool of a name steered already");
     cmd->footer("Example: cdnctl steer add www.example.com --pool web");
-    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return steer_add(ctx, *args); }; });
   }
   add_list_command(steer, ctx, "List steered names and their pools", "cdnctl steer list --json",
                    steer_list);

@@ -100,18 +100,17 @@ int zone_import(const Context& ctx, const ImportArgs& args) {
   store::ZoneRow zone{*name, {}};
   for (const auto& r : load.zone.records) zone.records.push_back(record_row(r));
 
-  auto change = open_change(ctx);
+  auto change = open_zone_change(ctx, *name);
   if (!change) return fail(kExitRefused, change.error().text());
   store::Db* db = change->db.get();
   store::Transaction* txn = &*change->txn;
-  auto exists = txn->zone_exists(*name);
-  if (!exists) return fail(kExitRefused, exists.error().text());
-  if (*exists && !args.replace) {
+  const bool exists = change->zone_exists;
+  if (exists && !args.replace) {
     return fail(kExitRefused, "zone " + *name + " exists; add --replace to replace its records");
   }
   if (auto st = txn->put_zone(zone); !st) return fail(kExitRefused, st.error().text());
   if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
-  std::string summary = std::string(*exists ? "replaced" : "imported") + " zone " + *name + " (" +
+  std::string summary = std::string(exists ? "replaced" : "imported") + " zone " + *name + " (" +
                         std::to_string(zone.records.size()) + " records from " + args.file + ")";
   return commit_change(ctx, *txn, summary);
 }
@@ -196,13 +195,11 @@ int zone_export(const Context& ctx, const ShowArgs& args) {
 int zone_delete(const Context& ctx, const std::string& text) {
   auto name = canonical_zone_name(text);
   if (!name) return fail(kExitRefused, "bad zone name " + name.error().text());
-  auto change = open_change(ctx);
+  auto change = open_zone_change(ctx, *name);
   if (!change) return fail(kExitRefused, change.error().text());
   store::Db* db = change->db.get();
   store::Transaction* txn = &*change->txn;
-  auto exists = txn->zone_exists(*name);
-  if (!exists) return fail(kExitRefused, exists.error().text());
-  if (!*exists) return fail(kExitRefused, "no zone " + *name);
+  if (!change->zone_exists) return fail(kExitRefused, "no zone " + *name);
   if (auto st = txn->delete_zone(*name); !st) return fail(kExitRefused, st.error().text());
   if (int rc = check_steering_kept(*db, txn->version()); rc != kExitOk) return rc;
   std::string summary = "deleted zone " + *name;
@@ -220,36 +217,36 @@ void add_zone_commands(CLI::App& app, Context& ctx) {
 
   {
     auto args = std::make_shared<ImportArgs>();
-    auto* cmd = zone->add_subcommand(
-        "import",
-        "Import an RFC 1035 zone file; on any error print every FILE:LINE: reason "
-        "and import nothing");
+    auto* cmd =
+        add_command(zone, ctx, "import",
+                    "Import an RFC 1035 zone file; on any error print every FILE:LINE: reason "
+                    "and import nothing",
+                    [args](const Context& c) { return zone_import(c, *args); });
     cmd->add_option("NAME", args->name, "Zone name (origin), e.g. example.com")->required();
     cmd->add_option("FILE", args->file, "Zone file in master file format")->required();
     cmd->add_flag("--replace", args->replace, "Replace the records of an existing zone");
     cmd->footer("Example: cdnctl zone import example.com /etc/cdn/zones/example.com.zone");
-    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return zone_import(ctx, *args); }; });
   }
   add_list_command(zone, ctx, "List zones with their record counts", "cdnctl zone list --json",
                    zone_list);
   {
     auto args = std::make_shared<ShowArgs>();
-    auto* cmd = zone->add_subcommand("show", "Show a zone's records in source order");
+    auto* cmd = add_command(zone, ctx, "show", "Show a zone's records in source order",
+                            [args](const Context& c) { return zone_show(c, *args); });
     cmd->add_option("NAME", args->name, "Zone name")->required();
     cmd->add_option("--version", args->version, "Show the zone as it was in this config version");
     cmd->add_flag("--json", args->json, "Print JSON instead of a table");
     cmd->footer("Example: cdnctl zone show example.com --version 3");
-    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return zone_show(ctx, *args); }; });
   }
   {
     auto args = std::make_shared<ShowArgs>();
-    auto* cmd = zone->add_subcommand("export", "Write a zone as an RFC 1035 master file");
+    auto* cmd = add_command(zone, ctx, "export", "Write a zone as an RFC 1035 master file",
+                            [args](const Context& c) { return zone_export(c, *args); });
     cmd->add_option("NAME", args->name, "Zone name")->required();
     cmd->add_option("-o,--output", args->output, "File to write (default: standard output)");
     cmd->add_option("--version", args->version, "Export the zone as it was in this config version");
     cmd->add_flag("--json", args->json, "Print JSON {name, version, text}");
     cmd->footer("Example: cdnctl zone export example.com -o example.com.zone");
-    cmd->callback([&ctx, args] { ctx.run = [&ctx, args] { return zone_export(ctx, *args); }; });
   }
   add_delete_command(zone, ctx, "Delete a zone and all its records", "Zone name",
                      "cdnctl zone delete example.com && cdnctl apply", zone_delete);
