@@ -12,19 +12,17 @@ std::string RecordRow::text() const {
 }
 
 Result<std::vector<ZoneSummary>> Db::zone_summaries(int64_t version) {
-  ReadScope scope(handle_.get());
+  ReadScope scope(handle_.get());  // the names and the counts from one version
+  auto heads = zone_heads(version);
+  if (!heads) return heads.error();
   std::vector<ZoneSummary> out;
-  Statement s(handle_.get(),
-              std::string("SELECT name FROM zones WHERE ") + kAtVersion + " ORDER BY name");
-  s.bind(1, version);
-  while (s.step()) out.push_back({s.text(0), 0});
-  if (!s.ok()) return fail("cannot read zones");
-  for (auto& z : out) {
-    Statement c(handle_.get(),
-                std::string("SELECT COUNT(*) FROM records WHERE zone = ?2 AND ") + kAtVersion);
-    c.bind(1, version).bind(2, z.name);
+  Statement c(handle_.get(),
+              std::string("SELECT COUNT(*) FROM records WHERE zone = ?2 AND ") + kAtVersion);
+  for (const auto& head : *heads) {
+    c.reset();
+    c.bind(1, version).bind(2, head.name);
     if (!c.step()) return fail("cannot count records");
-    z.records = c.i64(0);
+    out.push_back({head.name, c.i64(0)});
   }
   return out;
 }

@@ -28,20 +28,21 @@ LookupResult at_node(const CompiledZone& zone, uint32_t ni, uint16_t qtype, bool
   return r;
 }
 
-LookupResult referral(const CompiledZone& zone, uint32_t cut) {
+// The RRset of `type` at `node`, as a result of `kind` (a referral's NS, a DNAME).
+LookupResult rrset_at(const CompiledZone& zone, LookupKind kind, uint32_t node, uint16_t type) {
   LookupResult r;
-  r.kind = LookupKind::Referral;
-  r.node = cut;
-  r.rrset = zone.rrset(zone.node(cut), type::NS);
+  r.kind = kind;
+  r.node = node;
+  r.rrset = zone.rrset(zone.node(node), type);
   return r;
 }
 
+LookupResult referral(const CompiledZone& zone, uint32_t cut) {
+  return rrset_at(zone, LookupKind::Referral, cut, type::NS);
+}
+
 LookupResult dname(const CompiledZone& zone, uint32_t owner) {
-  LookupResult r;
-  r.kind = LookupKind::Dname;
-  r.node = owner;
-  r.rrset = zone.rrset(zone.node(owner), type::DNAME);
-  return r;
+  return rrset_at(zone, LookupKind::Dname, owner, type::DNAME);
 }
 
 }  // namespace
