@@ -87,7 +87,8 @@ int edge_put(const Context& ctx, const EdgeArgs& args, bool add) {
   if (add && edge) return fail(kExitRefused, "edge " + name + " exists; change it with edge set");
   if (!add && !edge) return fail(kExitRefused, "no edge " + name + "; add it with edge add");
   if (add) {
-    next->edges.push_back(store::Edge{name, {}, 0, 0, {}, {}, 1, 1});
+    next->edges.push_back(store::Edge{});
+    next->edges.back().name = name;
     edge = &next->edges.back();
   }
   store::Edge before = *edge;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/steer_defaults.h"
 
 namespace cdn::store {
 
@@ -20,19 +21,19 @@ struct Edge {
   double longitude = 0;
   std::string ipv4;  // literal address, "" = none (at least one of ipv4/ipv6 is set)
   std::string ipv6;
-  int64_t capacity = 1;  // > 0
-  int64_t weight = 1;    // > 0
+  int64_t capacity = steer_defaults::kEdgeCapacity;  // > 0
+  int64_t weight = steer_defaults::kEdgeWeight;      // > 0
   bool operator==(const Edge&) const = default;
 };
 
 struct Pool {
   std::string name;
-  std::vector<std::string> edges;  // in the order given
-  int64_t answers = 1;             // addresses per answer, >= 1
-  int64_t ttl = 60;                // seconds, 0..86400
-  std::string fallback;            // all edges down: "" = answer all edges, else this pool
-  double low = 0.8;                // load water marks: 0 <= low < high <= 1
-  double high = 0.95;
+  std::vector<std::string> edges;                  // in the order given
+  int64_t answers = steer_defaults::kPoolAnswers;  // addresses per answer, >= 1
+  int64_t ttl = steer_defaults::kPoolTtl;          // seconds, 0..86400
+  std::string fallback;  // all edges down: "" = answer all edges, else this pool
+  double low = steer_defaults::kPoolLoadLow;  // load water marks: 0 <= low < high <= 1
+  double high = steer_defaults::kPoolLoadHigh;
   std::string all_down() const { return fallback.empty() ? "serve-all" : "fallback:" + fallback; }
   bool operator==(const Pool&) const = default;
 };

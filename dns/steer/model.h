@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/steer_defaults.h"
 #include "dns/steer/network.h"
 
 namespace cdn::dns {
@@ -16,10 +17,10 @@ struct Edge {
   std::string site;  // "fra1"
   double latitude = 0;
   double longitude = 0;
-  std::vector<Address> ipv4;  // answered as A
-  std::vector<Address> ipv6;  // answered as AAAA
-  uint32_t capacity = 0;  // requests per second the edge is sized for (reported load is 0..1 of it)
-  uint32_t weight = 1;    // share among edges tied on score; 0 counts as 1
+  std::vector<Address> ipv4;                          // answered as A
+  std::vector<Address> ipv6;                          // answered as AAAA
+  uint32_t capacity = steer_defaults::kEdgeCapacity;  // reported load is 0..1 of it
+  uint32_t weight = steer_defaults::kEdgeWeight;  // share among edges tied on score; 0 counts as 1
 };
 
 enum class AllDownPolicy : uint8_t {
@@ -30,12 +31,12 @@ enum class AllDownPolicy : uint8_t {
 struct Pool {
   std::string name;
   std::vector<std::string> edges;  // edge names; this order is also the order for unknown locations
-  uint16_t answers = 1;            // N: edges per answer
-  uint32_t ttl = 30;
+  uint16_t answers = steer_defaults::kPoolAnswers;  // N: edges per answer
+  uint32_t ttl = steer_defaults::kPoolTtl;
   AllDownPolicy all_down = AllDownPolicy::ServeAll;
   std::string fallback_pool;  // with AllDownPolicy::Fallback
-  double load_low = 0.80;     // an overloaded edge comes back below this load
-  double load_high = 0.95;    // an edge above this load is overloaded
+  double load_low = steer_defaults::kPoolLoadLow;
+  double load_high = steer_defaults::kPoolLoadHigh;
 };
 
 struct SteeringConfig {
