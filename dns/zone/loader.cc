@@ -35,7 +35,6 @@
 namespace cdn::dns {
 namespace {
 
-constexpr uint16_t kTypeSoa = 6;
 constexpr int kMaxIncludeDepth = 10;
 
 struct ParsedRecord {
@@ -274,7 +273,7 @@ class ZoneParser {
     if (!result.has_ttl) {
       if (context.ttl) {
         record.ttl = *context.ttl;
-      } else if (record.type == kTypeSoa) {
+      } else if (record.type == type::SOA) {
         record.ttl = soa_minimum(record);
         warn_default_ttl(context, entry.line, record.ttl);
       } else if (soa_minimum_) {
@@ -284,7 +283,7 @@ class ZoneParser {
         return error(context, entry.line, "no TTL, and no $TTL or SOA before this record");
       }
     }
-    if (record.type == kTypeSoa && !soa_minimum_) soa_minimum_ = soa_minimum(record);
+    if (record.type == type::SOA && !soa_minimum_) soa_minimum_ = soa_minimum(record);
     out_.zone.records.push_back(std::move(record));
     record_files_.push_back(file_index(context.where));
   }

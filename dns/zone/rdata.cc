@@ -24,8 +24,6 @@
 namespace cdn::dns {
 namespace {
 
-constexpr size_t kMaxNameLength = 255;  // RFC 1035 3.1
-
 // One owner per C handle, freed the way ldns wants.
 struct FreeRr {
   void operator()(ldns_rr* rr) const { ldns_rr_free(rr); }

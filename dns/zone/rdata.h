@@ -11,12 +11,11 @@
 #include <variant>
 #include <vector>
 
+#include "dns/wire/wire.h"
 #include "dns/zone/master_text.h"
 #include "dns/zone/zone_data.h"
 
 namespace cdn::dns {
-
-constexpr uint16_t kClassIn = 1;
 
 // The mnemonic of a type ("AAAA"), or "TYPE65280" for one ldns does not know.
 std::string type_text(uint16_t type);
