@@ -38,7 +38,7 @@ struct sqlite3;
 namespace cdn::store {
 
 // The schema this build writes; migrations bring older databases up to it.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 struct RecordRow {
   std::string owner;  // "www.example.com."
@@ -128,6 +128,11 @@ class Db {
   // The records of `zone` at `version` whose owner is `owner` (case-insensitive), source order.
   Result<std::vector<RecordRow>> records_at(const std::string& zone, const std::string& owner,
                                             int64_t version);
+  // The owners (lower case) whose records in `zone` changed in versions (from, to]: rows added
+  // or ended there. nullopt when there are more than `limit`.
+  Result<std::optional<std::vector<std::string>>> changed_owners(const std::string& zone,
+                                                                 int64_t from, int64_t to,
+                                                                 size_t limit);
   Result<std::map<std::string, std::string>> settings(int64_t version);
   // Edges, pools, steered names, overrides and latency (empty before schema 3).
   Result<SteerConfig> steer_config(int64_t version);

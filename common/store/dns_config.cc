@@ -27,33 +27,23 @@ std::vector<std::string> split_list(const std::string& text) {
 
 }  // namespace
 
-Result<DnsConfig> read_dns_config(const std::string& db_path, const ZoneWanted& wanted,
-                                  const ZoneRecordVisitor& visit) {
+Result<std::unique_ptr<DnsConfigRead>> DnsConfigRead::open(const std::string& db_path) {
   Db::Options options;
   options.read_only = true;
   auto db = Db::open(db_path, options);
   if (!db) return db.error();
-  // One read transaction: every read below sees the same version.
+  // One read transaction, ended by the destructor: every read sees the same version.
   if (auto st = db->exec("BEGIN"); !st) return st.error();
-  struct EndRead {
-    Db& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end_read{*db};
-
-  DnsConfig out;
-  auto version = db->config_version();
+  std::unique_ptr<DnsConfigRead> read(new DnsConfigRead(std::move(*db)));
+  Db& d = read->db_;
+  DnsConfig& out = read->config_;
+  auto version = d.config_version();
   if (!version) return version.error();
   out.version = *version;
-  auto zones = db->zone_heads(out.version);
+  auto zones = d.zone_heads(out.version);
   if (!zones) return zones.error();
   out.zones = std::move(*zones);
-  for (const auto& zone : out.zones) {
-    if (!visit || (wanted && !wanted(zone))) continue;
-    auto read = db->for_each_record(zone.name, out.version,
-                                    [&](const RecordView& record) { visit(zone, record); });
-    if (!read) return read.error();
-  }
-  auto settings = db->settings(out.version);
+  auto settings = d.settings(out.version);
   if (!settings) return settings.error();
   if (auto it = settings->find("dns.listen"); it != settings->end())
     out.listen = split_list(it->second);
@@ -61,13 +51,30 @@ Result<DnsConfig> read_dns_config(const std::string& db_path, const ZoneWanted& 
   out.metrics_listen = "127.0.0.1:9531";
   if (auto it = settings->find("dns.metrics"); it != settings->end())
     out.metrics_listen = it->second;
-  auto steer = db->steer_config(out.version);
+  auto steer = d.steer_config(out.version);
   if (!steer) return steer.error();
   out.steer = std::move(*steer);
   if (auto it = settings->find(kGeoipPathSetting); it != settings->end()) {
     out.steer.geoip_path = it->second;
   }
-  return out;
+  return read;
+}
+
+DnsConfigRead::~DnsConfigRead() { (void)db_.exec("COMMIT"); }
+
+Status DnsConfigRead::records(const std::string& zone,
+                              const std::function<void(const RecordView&)>& visit) {
+  return db_.for_each_record(zone, config_.version, visit);
+}
+
+Result<std::optional<std::vector<std::string>>> DnsConfigRead::changed_owners(
+    const std::string& zone, int64_t since, size_t limit) {
+  return db_.changed_owners(zone, since, config_.version, limit);
+}
+
+Result<std::vector<RecordRow>> DnsConfigRead::owner_records(const std::string& zone,
+                                                            const std::string& owner) {
+  return db_.records_at(zone, owner, config_.version);
 }
 
 }  // namespace cdn::store

@@ -1,10 +1,12 @@
 // common/store/dns_config.h: what cdn-dnsd reads from the config database for one version, in
 // one read transaction on one connection: the zones with the version that last changed each, the
-// records of the zones the caller asks for (the others it has compiled already), the dns.*
-// settings and the steering configuration.
+// dns.* settings and the steering configuration; then, as the caller asks, the records of the
+// zones it must compile whole or the owners that changed since the version it has compiled.
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,13 +26,29 @@ struct DnsConfig {
   SteerConfig steer;           // geoip_path from the setting geoip.path
 };
 
-// Says whether the records of a zone are needed; true for every zone when empty.
-using ZoneWanted = std::function<bool(const ZoneHead& zone)>;
-// Receives the records of each wanted zone in source order (views valid during the call).
-using ZoneRecordVisitor = std::function<void(const ZoneHead& zone, const RecordView& record)>;
+// One read transaction on one connection, open while the object lives: the configuration of
+// the current version (read on open), then the records the caller asks for, all of that version.
+class DnsConfigRead {
+ public:
+  // Opens `db_path` read-only. Error.where is the path.
+  static Result<std::unique_ptr<DnsConfigRead>> open(const std::string& db_path);
+  DnsConfigRead(const DnsConfigRead&) = delete;
+  DnsConfigRead& operator=(const DnsConfigRead&) = delete;
+  ~DnsConfigRead();
 
-// Opens `db_path` read-only and reads the current version. Error.where is the path.
-Result<DnsConfig> read_dns_config(const std::string& db_path, const ZoneWanted& wanted = {},
-                                  const ZoneRecordVisitor& visit = {});
+  DnsConfig& config() { return config_; }
+  // Every record of `zone`, in source order (views valid during the call).
+  Status records(const std::string& zone, const std::function<void(const RecordView&)>& visit);
+  // The owners whose records changed after version `since`; nullopt when more than `limit`.
+  Result<std::optional<std::vector<std::string>>> changed_owners(const std::string& zone,
+                                                                 int64_t since, size_t limit);
+  // The records of one owner, in source order.
+  Result<std::vector<RecordRow>> owner_records(const std::string& zone, const std::string& owner);
+
+ private:
+  explicit DnsConfigRead(Db db) : db_(std::move(db)) {}
+  Db db_;
+  DnsConfig config_;
+};
 
 }  // namespace cdn::store

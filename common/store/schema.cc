@@ -123,6 +123,11 @@ INSERT OR IGNORE INTO zone_changes(zone, version)
   WHERE until IS NOT NULL;
 CREATE INDEX records_by_owner ON records(zone, lower(owner)) WHERE until IS NULL;
 )sql",
+    // 5 -> 6: the rows a version added, so a daemon finds what changed between the version it
+    // compiled and the current one (rows it ended: records_by_zone) without reading the zone.
+    R"sql(
+CREATE INDEX records_by_since ON records(zone, since);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

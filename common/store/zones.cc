@@ -104,6 +104,23 @@ Result<std::vector<RecordRow>> Db::records_at(const std::string& zone, const std
   return out;
 }
 
+Result<std::optional<std::vector<std::string>>> Db::changed_owners(const std::string& zone,
+                                                                   int64_t from, int64_t to,
+                                                                   size_t limit) {
+  Statement s(handle_.get(),
+              std::string("SELECT lower(owner) FROM records ") +
+                  (schema_ >= 6 ? "INDEXED BY records_by_since " : "") +
+                  "WHERE zone = ?1 AND since > ?2 AND since <= ?3 UNION SELECT lower(owner) "
+                  "FROM records INDEXED BY records_by_zone WHERE zone = ?1 AND until > ?2 AND "
+                  "until <= ?3 LIMIT ?4");
+  s.bind(1, lower(zone)).bind(2, from).bind(3, to).bind(4, int64_t(limit) + 1);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  if (!s.ok()) return fail("cannot read the changes of zone " + zone);
+  if (out.size() > limit) return std::optional<std::vector<std::string>>();
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
 Result<bool> Transaction::zone_exists(const std::string& name) {
   Statement s(db_->handle_.get(), "SELECT 1 FROM zones WHERE name = ?1 AND until IS NULL");
   s.bind(1, lower(name));

@@ -22,7 +22,8 @@ namespace {
 
 constexpr size_t kMaxChain = 16;  // CNAME/DNAME steps followed inside a zone
 constexpr size_t kMaxCompressionEntries = 96;
-constexpr size_t kMaxAdditional = 8;  // RRsets whose targets go to the additional section
+constexpr size_t kMaxAdditional = 8;          // RRsets whose targets go to the additional section
+constexpr size_t kMaxAdditionalTargets = 64;  // names of one RRset looked up for it
 
 class Writer {
  public:
@@ -309,7 +310,12 @@ Rcode resolve(Writer& w, const Snapshot& snap, const CompiledZone& zone, const Q
   std::copy(q.qname_hashes, q.qname_hashes + q.qname_label_count + 1, cur.hashes);
   cur.is_question = true;
   uint8_t synthesized[kMaxChain][kMaxNameLength];  // DNAME substitutions, one per step
-  const RRset* additional[kMaxAdditional];
+  struct ForAdditional {
+    const RRset* rrset;
+    uint32_t owner;
+    bool referral;
+  };
+  ForAdditional additional[kMaxAdditional];
   size_t n_additional = 0;
   uint32_t visited[kMaxChain];
   size_t n_visited = 0;
@@ -325,8 +331,10 @@ Rcode resolve(Writer& w, const Snapshot& snap, const CompiledZone& zone, const Q
     tc = true;
     return rcode;
   };
-  auto add_for_additional = [&](const RRset* rr) {
-    if (rr->additional_count != 0 && n_additional < kMaxAdditional) additional[n_additional++] = rr;
+  auto add_for_additional = [&](const RRset* rr, uint32_t owner, bool referral) {
+    if ((rr->type == type::NS || rr->type == type::MX || rr->type == type::SRV) &&
+        n_additional < kMaxAdditional)
+      additional[n_additional++] = {rr, owner, referral};
   };
 
   for (size_t step = 0;; ++step) {
@@ -354,7 +362,7 @@ Rcode resolve(Writer& w, const Snapshot& snap, const CompiledZone& zone, const Q
           }
         } else {
           if (!b.put_rrset(cur, *r.rrset, s.an)) return truncate();
-          add_for_additional(r.rrset);
+          add_for_additional(r.rrset, r.node, false);
         }
         break;
       }
@@ -385,7 +393,7 @@ Rcode resolve(Writer& w, const Snapshot& snap, const CompiledZone& zone, const Q
       case LookupKind::Referral: {
         if (step == 0) aa = false;  // RFC 1034 4.3.2 3.b: a referral is not authoritative
         if (!b.put_rrset(zone.node(r.node), *r.rrset, s.ns)) return truncate();
-        add_for_additional(r.rrset);
+        add_for_additional(r.rrset, r.node, true);
         break;
       }
       case LookupKind::Dname: {
@@ -435,8 +443,12 @@ Rcode resolve(Writer& w, const Snapshot& snap, const CompiledZone& zone, const Q
 
   // Additional section: A then AAAA of each target node. Leaving out optional data is fine;
   // missing in-domain glue of a referral makes the response truncated (RFC 9471 3).
+  AdditionalTarget targets[kMaxAdditionalTargets];
   for (size_t i = 0; i < n_additional; ++i) {
-    for (const AdditionalTarget& a : zone.additional(*additional[i])) {
+    const ForAdditional& f = additional[i];
+    size_t n =
+        zone.additional(*f.rrset, zone.node(f.owner), f.referral, targets, std::size(targets));
+    for (const AdditionalTarget& a : std::span(targets, n)) {
       const Node& target = zone.node(a.node);
       for (uint16_t t : {type::A, type::AAAA}) {
         const RRset* glue = zone.rrset(target, t);

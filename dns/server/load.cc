@@ -21,29 +21,77 @@ Error joined(const std::vector<Error>& errors) {
   return Error(text);
 }
 
-// A zone's records as the database hands them over, in source order.
-struct ZoneRows {
-  ZoneData data;
-  std::vector<Error> errors;
-};
+// A zone with more changed owners than this since it was compiled is compiled whole again.
+constexpr size_t kMaxPatchedOwners = 1000;
 
-void add_row(ZoneRows& rows, const std::string& zone, const store::RecordView& row) {
+// A stored record: its wire form, or for a row written before records were stored in wire
+// form, its text parsed.
+Result<RecordData> record_from_row(const std::string& zone, const store::RecordView& row) {
   RecordData record;
-  const uint32_t line = uint32_t(rows.data.records.size() + rows.errors.size() + 1);
-  if (row.wire.empty() || !decode_stored_record(row.wire, row.ttl, record)) {
-    // A row written before records were stored in wire form: parse its text.
-    std::string text = std::string(row.owner) + "\t" + std::to_string(row.ttl) + "\t" +
-                       std::string(row.rclass) + "\t" + std::string(row.type) + "\t" +
-                       std::string(row.rdata);
-    auto parsed = parse_record(text, zone, row.ttl);
-    if (!parsed) {
-      rows.errors.emplace_back(rows.data.source + ":" + std::to_string(line), parsed.error().what);
+  if (!row.wire.empty() && decode_stored_record(row.wire, row.ttl, record)) return record;
+  std::string text = std::string(row.owner) + "\t" + std::to_string(row.ttl) + "\t" +
+                     std::string(row.rclass) + "\t" + std::string(row.type) + "\t" +
+                     std::string(row.rdata);
+  return parse_record(text, zone, row.ttl);
+}
+
+// Reads every record of a zone and compiles it.
+Result<std::shared_ptr<const CompiledZone>> compile_stored(store::DnsConfigRead& read,
+                                                           const std::string& name) {
+  ZoneData data;
+  data.source = "db:" + name;
+  auto origin = name_from_text(name);
+  if (!origin) return Error(data.source, origin.error().what);
+  data.origin = std::move(*origin);
+  std::vector<Error> errors;
+  auto visited = read.records(name, [&](const store::RecordView& row) {
+    const uint32_t line = uint32_t(data.records.size() + errors.size() + 1);
+    auto record = record_from_row(name, row);
+    if (!record) {
+      errors.emplace_back(data.source + ":" + std::to_string(line), record.error().what);
       return;
     }
-    record = std::move(*parsed);
+    record->line = line;
+    data.records.push_back(std::move(*record));
+  });
+  if (!visited) return visited.error();
+  if (!errors.empty()) return joined(errors);
+  if (auto invalid = validate_zone(data); !invalid.empty()) return joined(invalid);
+  auto zone = CompiledZone::compile(data);
+  if (!zone) return zone.error();
+  return std::make_shared<const CompiledZone>(std::move(zone.value()));
+}
+
+// The compiled zone with the owners changed after version `since` read again; null when the
+// change is too large or touches the zone's structure (compile it whole).
+Result<std::shared_ptr<const CompiledZone>> patch_stored(store::DnsConfigRead& read,
+                                                         const std::string& name,
+                                                         const CompiledZone& compiled,
+                                                         int64_t since) {
+  const std::string source = "db:" + name;
+  auto owners = read.changed_owners(name, since, kMaxPatchedOwners);
+  if (!owners) return owners.error();
+  if (!*owners) return std::shared_ptr<const CompiledZone>();
+  std::vector<OwnerChange> changes;
+  for (const auto& owner : **owners) {
+    OwnerChange change;
+    auto wire = name_from_text(owner);
+    if (!wire) return Error(source, owner + ": " + wire.error().what);
+    change.owner = std::move(*wire);
+    auto rows = read.owner_records(name, owner);
+    if (!rows) return rows.error();
+    for (const auto& row : *rows) {
+      auto record = record_from_row(
+          name, store::RecordView{row.owner, row.rclass, row.type, row.rdata, row.ttl, row.wire});
+      if (!record) return Error(source, row.text() + ": " + record.error().what);
+      change.records.push_back(std::move(*record));
+    }
+    changes.push_back(std::move(change));
   }
-  record.line = line;
-  rows.data.records.push_back(std::move(record));
+  auto patched = compiled.patch(changes, source);
+  if (!patched) return patched.error();
+  if (!*patched) return std::shared_ptr<const CompiledZone>();
+  return std::make_shared<const CompiledZone>(std::move(**patched));
 }
 
 bool same_file_as_loaded(const ServedSteering& steering, const std::string& path) {
@@ -82,47 +130,41 @@ Result<Loaded> SnapshotLoader::load_files() {
 }
 
 Result<Loaded> SnapshotLoader::load_database(const std::vector<store::LatencyEntry>& pushed_rtts) {
-  std::map<std::string, ZoneRows> read;  // the zones that changed, by name
-  auto wanted = [this](const store::ZoneHead& zone) {
-    auto it = zones_.find(zone.name);
-    return it == zones_.end() || it->second.changed != zone.changed;
-  };
-  auto visit = [&read](const store::ZoneHead& zone, const store::RecordView& row) {
-    add_row(read[zone.name], zone.name, row);
-  };
-  auto config = store::read_dns_config(source_.db_path, wanted, visit);
-  if (!config) return config.error();
+  auto read = store::DnsConfigRead::open(source_.db_path);
+  if (!read) return read.error();
 
-  // Zones: the unchanged ones shared, the others validated and compiled.
+  // Zones: the unchanged ones shared, the changed ones patched when they can be, the others
+  // read and compiled whole.
   Loaded out;
   std::map<std::string, KeptZone> zones;
   std::vector<std::shared_ptr<const CompiledZone>> compiled;
-  for (const auto& head : config->zones) {
-    if (!wanted(head)) {
-      zones[head.name] = zones_[head.name];
-      compiled.push_back(zones_[head.name].zone);
+  for (const auto& head : (*read)->config().zones) {
+    auto kept = zones_.find(head.name);
+    std::shared_ptr<const CompiledZone> zone;
+    if (kept != zones_.end() && kept->second.changed == head.changed) {
+      zone = kept->second.zone;
       ++out.zones_kept;
-      continue;
+    } else if (kept != zones_.end()) {
+      auto patched = patch_stored(**read, head.name, *kept->second.zone, kept->second.changed);
+      if (!patched) return patched.error();
+      zone = std::move(*patched);
+      if (zone) ++out.zones_patched;
     }
-    ZoneRows& rows = read[head.name];
-    rows.data.source = "db:" + head.name;
-    auto origin = name_from_text(head.name);
-    if (!origin) return Error(rows.data.source, origin.error().what);
-    rows.data.origin = std::move(*origin);
-    if (!rows.errors.empty()) return joined(rows.errors);
-    if (auto errors = validate_zone(rows.data); !errors.empty()) return joined(errors);
-    auto zone = CompiledZone::compile(rows.data);
-    if (!zone) return zone.error();
-    auto shared = std::make_shared<const CompiledZone>(std::move(zone.value()));
-    rows = ZoneRows{};  // the records are compiled: free them before the next zone
-    zones[head.name] = KeptZone{head.changed, shared};
-    compiled.push_back(std::move(shared));
-    ++out.zones_compiled;
+    if (!zone) {
+      auto whole = compile_stored(**read, head.name);
+      if (!whole) return whole.error();
+      zone = std::move(*whole);
+      ++out.zones_compiled;
+    }
+    zones[head.name] = KeptZone{head.changed, zone};
+    compiled.push_back(std::move(zone));
   }
+  store::DnsConfig config = std::move((*read)->config());
+  read->reset();  // ends the read transaction
 
   // Steering: pushed RTTs join the latency map, then the tables are kept when nothing they
   // are compiled from changed.
-  store::SteerConfig& steer = config->steer;
+  store::SteerConfig& steer = config.steer;
   for (const auto& pushed : pushed_rtts) {
     bool replaced = false;
     for (auto& l : steer.latency) {
@@ -147,16 +189,16 @@ Result<Loaded> SnapshotLoader::load_database(const std::vector<store::LatencyEnt
   }
 
   SnapshotOptions options;
-  options.version = config->version;
-  options.nsid = source_.nsid.empty() ? config->nsid : source_.nsid;
+  options.version = config.version;
+  options.nsid = source_.nsid.empty() ? config.nsid : source_.nsid;
   if (options.nsid.size() > 128) return Error("nsid", "longer than 128 bytes");
   auto snapshot = assemble_snapshot(std::move(compiled), options);
   if (!snapshot) return snapshot.error();
   (*snapshot)->steering = steering;
   out.snapshot = std::move(snapshot.value());
   out.overrides = std::move(steer.overrides);
-  out.listen = std::move(config->listen);
-  out.metrics_listen = std::move(config->metrics_listen);
+  out.listen = std::move(config.listen);
+  out.metrics_listen = std::move(config.metrics_listen);
 
   // Everything built: this is what the next load compares against.
   zones_ = std::move(zones);

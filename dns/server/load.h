@@ -2,10 +2,11 @@
 // A load reads one config version in one read transaction (common/store/dns_config.h) and keeps
 // everything that did not change since the last successful load: a zone whose last change is
 // the one compiled already is shared with the snapshot being served (its records are not even
-// read), and the steering tables are rebuilt only when the steering configuration or the
-// MaxMind DB file changed. Operator overrides of edge states never rebuild anything: they are
-// returned for the server's SteeringStates. A failed load leaves the loader as it was, so the
-// next attempt compares against what is served.
+// read); a zone with a few changed owners is patched (CompiledZone::patch: only those owners'
+// records are read, only the shards they live in copied); and the steering tables are rebuilt
+// only when the steering configuration or the MaxMind DB file changed. Operator overrides of edge
+// states never rebuild anything: they are returned for the server's SteeringStates. A failed load
+// leaves the loader as it was, so the next attempt compares against what is served.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -38,7 +39,8 @@ struct Loaded {
   std::vector<store::EdgeOverride> overrides;  // the operator's, from the same version
   std::vector<std::string> listen;             // settings dns.listen and dns.metrics
   std::string metrics_listen;
-  size_t zones_compiled = 0;  // zones read and compiled by this load
+  size_t zones_compiled = 0;  // zones read and compiled whole by this load
+  size_t zones_patched = 0;   // zones made from the previous one and the owners that changed
   size_t zones_kept = 0;      // zones shared with the previous snapshot
   bool steering_built = false;
 };

@@ -155,6 +155,7 @@ Result<int64_t> Server::reload() {
   int64_t v = snapshot->options.version;
   size_t zones = snapshot->zones.size();
   const size_t compiled = loaded->zones_compiled;
+  const size_t patched = loaded->zones_patched;
   const bool steering_built = loaded->steering_built;
   {
     std::lock_guard steer_lock(steer_mutex_);
@@ -172,6 +173,7 @@ Result<int64_t> Server::reload() {
   log::info("snapshot.published", {{"version", int64_t(v)},
                                    {"zones", uint64_t(zones)},
                                    {"zones_compiled", uint64_t(compiled)},
+                                   {"zones_patched", uint64_t(patched)},
                                    {"steering_built", steering_built ? "yes" : "no"},
                                    {"build_ms", int64_t(ms.count())}});
   return v;

@@ -1,12 +1,16 @@
-// dns/zone/compile.cc: ZoneData -> CompiledZone (see compiled_zone.h for the layout).
+// dns/zone/compile.cc: ZoneData -> CompiledZone (see compiled_zone.h for the layout), the
+// shard builder compile and patch share, and what the answer path asks of a compiled zone.
 #include <algorithm>
 #include <set>
 #include <string_view>
 
 #include "dns/zone/compiled_zone.h"
+#include "dns/zone/zone_builder.h"
 
 namespace cdn::dns {
 namespace {
+
+constexpr uint32_t kIndexMask = (1u << kShardShift) - 1;
 
 size_t table_size_for(size_t n) {
   size_t size = 16;
@@ -14,11 +18,8 @@ size_t table_size_for(size_t n) {
   return size;
 }
 
-// Copies an uncompressed wire name lower-cased; returns its length.
-size_t lower_copy(const uint8_t* name, uint8_t* out) {
-  size_t len = name_length(name);
-  for (size_t i = 0; i < len; ++i) out[i] = ascii_lower(name[i]);
-  return len;
+uint32_t shard_of(uint32_t hash, size_t shards) {
+  return (hash >> kShardShift) & uint32_t(shards - 1);
 }
 
 // Where the name inside the RDATA of NS, MX, SRV, CNAME, DNAME starts, or -1.
@@ -41,36 +42,327 @@ std::string_view as_view(const std::vector<uint8_t>& v) {
   return {reinterpret_cast<const char*>(v.data()), v.size()};
 }
 
-}  // namespace
-
-void CompiledZone::grow_table() {
-  table_.assign(std::max<size_t>(16, table_.size() * 2), kNone);
-  const size_t mask = table_.size() - 1;
-  for (uint32_t ni = 0; ni < nodes_.size(); ++ni) {
-    size_t slot = nodes_[ni].hash & mask;
-    while (table_[slot] != kNone) slot = (slot + 1) & mask;
-    table_[slot] = ni;
+uint32_t find_in(const ZoneShard& s, const uint8_t* lower_name, size_t len,
+                 uint32_t hash) noexcept {
+  const size_t mask = s.table.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    uint32_t ni = s.table[slot];
+    if (ni == kNone) return kNone;
+    const Node& n = s.nodes[ni];
+    if (n.hash == hash && n.name_length == len &&
+        std::equal(lower_name, lower_name + len, s.names.data() + n.name_offset))
+      return ni;
   }
 }
 
-uint32_t CompiledZone::insert_node(const uint8_t* lower_name, size_t len, uint32_t hash) {
-  if ((nodes_.size() + 1) * 2 > table_.size()) grow_table();
-  const size_t mask = table_.size() - 1;
-  size_t slot = hash & mask;
-  for (; table_[slot] != kNone; slot = (slot + 1) & mask) {
-    const Node& n = nodes_[table_[slot]];
-    if (n.hash == hash && n.name_length == len &&
-        std::equal(lower_name, lower_name + len, names_.data() + n.name_offset))
-      return table_[slot];
+void place(ZoneShard& s, uint32_t index) {
+  const size_t mask = s.table.size() - 1;
+  size_t slot = s.nodes[index].hash & mask;
+  while (s.table[slot] != kNone) slot = (slot + 1) & mask;
+  s.table[slot] = index;
+}
+
+void rebuild_table(ZoneShard& s, size_t size) {
+  s.table.assign(size, kNone);
+  for (uint32_t i = 0; i < s.nodes.size(); ++i) {
+    if (s.nodes[i].name_length != 0) place(s, i);
   }
+}
+
+// Linear probing without tombstones: the entries after the hole that probed past it move up.
+void erase_from_table(ZoneShard& s, uint32_t index) {
+  const size_t mask = s.table.size() - 1;
+  size_t hole = s.nodes[index].hash & mask;
+  while (s.table[hole] != index) hole = (hole + 1) & mask;
+  s.table[hole] = kNone;
+  for (size_t j = (hole + 1) & mask; s.table[j] != kNone; j = (j + 1) & mask) {
+    size_t home = s.nodes[s.table[j]].hash & mask;
+    // The entry at j stays when its home slot lies cyclically in (hole, j].
+    bool stays = hole < j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (stays) continue;
+    s.table[hole] = s.table[j];
+    s.table[j] = kNone;
+    hole = j;
+  }
+}
+
+bool has_type(const ZoneShard& s, const Node& n, uint16_t t) {
+  for (uint32_t i = n.first_rrset; i < n.first_rrset + n.rrset_count; ++i) {
+    if (s.rrsets[i].type == t) return true;
+  }
+  return false;
+}
+
+// The SOA for negative answers (RFC 2308 3: TTL is the lesser of the SOA TTL and MINIMUM).
+void build_negative_soa(const CompiledZone& z, const RRset& soa, ApexTemplate& t) {
+  auto wire = z.wire(soa);  // the first SOA: TYPE CLASS TTL RDLENGTH MNAME RNAME 5x32 bits
+  const uint8_t* rdata = wire.data() + 10;
+  size_t rdlen = get16(wire.data() + 8);
+  uint8_t buf[kMaxNameLength];
+  auto pointer_here = [&t] {
+    t.pointer_at[t.pointers++] = uint8_t(t.bytes.size());
+    t.bytes.insert(t.bytes.end(), {0xC0, 0});
+  };
+  pointer_here();  // the owner: the apex
+  t.bytes.insert(t.bytes.end(), wire.data(), wire.data() + 10);
+  uint32_t minimum = get32(rdata + rdlen - 4);
+  put32(t.bytes.data() + 2 + 4, std::min(soa.ttl, minimum));
+  size_t pos = 0;
+  const auto& origin = z.origin();
+  for (int i = 0; i < 2; ++i) {  // MNAME, RNAME: compressible (RFC 1035 3.3.13)
+    const uint8_t* name = rdata + pos;
+    size_t len = lower_copy(name, buf);
+    if (name_is_below_or_equal(buf, len, origin.data(), origin.size())) {
+      size_t prefix = len - origin.size();
+      t.bytes.insert(t.bytes.end(), name, name + prefix);
+      pointer_here();
+    } else {
+      t.bytes.insert(t.bytes.end(), name, name + len);
+    }
+    pos += len;
+  }
+  t.bytes.insert(t.bytes.end(), rdata + pos, rdata + rdlen);
+  put16(t.bytes.data() + 2 + 8, uint16_t(t.bytes.size() - 12));
+}
+
+}  // namespace
+
+size_t lower_copy(const uint8_t* name, uint8_t* out) {
+  size_t len = name_length(name);
+  for (size_t i = 0; i < len; ++i) out[i] = ascii_lower(name[i]);
+  return len;
+}
+
+// ---------------------------------------------------------------------------- ZoneBuilder
+
+ZoneBuilder::ZoneBuilder(CompiledZone& zone, size_t shards, size_t expected_nodes)
+    : zone_(zone), written_(shards), shards_(shards) {
+  for (auto& s : written_) {
+    s = std::make_shared<ZoneShard>();
+    s->table.assign(table_size_for(expected_nodes / shards + 1), kNone);
+    s->nodes.reserve(expected_nodes / shards + expected_nodes / shards / 8 + 1);
+  }
+}
+
+ZoneBuilder::ZoneBuilder(CompiledZone& zone)
+    : zone_(zone), written_(zone.shards_.size()), shards_(zone.shards_) {}
+
+ZoneShard& ZoneBuilder::shard_for_write(uint8_t shard) {
+  if (!written_[shard]) written_[shard] = std::make_shared<ZoneShard>(*shards_[shard]);
+  return *written_[shard];
+}
+
+const ZoneShard& ZoneBuilder::shard_at(uint32_t index) const {
+  return written_[index] ? *written_[index] : *shards_[index];
+}
+
+const uint8_t* ZoneBuilder::name(const Node& node) const {
+  return shard_at(node.shard).names.data() + node.name_offset;
+}
+
+bool ZoneBuilder::has(const Node& node, uint16_t t) const {
+  return has_type(shard_at(node.shard), node, t);
+}
+
+uint32_t ZoneBuilder::parent_of(const Node& node) const {
+  const uint8_t* n = name(node);
+  const uint8_t* parent = n + n[0] + 1;
+  const size_t len = node.name_length - n[0] - 1u;
+  return find(parent, len, name_hash(parent, len));
+}
+
+uint32_t ZoneBuilder::link(uint32_t id) {
+  const uint32_t pi = parent_of(node(id));
+  Node& parent = writable(pi);
+  Node& node = writable(id);
+  node.cut = parent.cut;
+  if (node.cut == kNone && has(node, type::NS)) node.cut = id;
+  node.dname_above = parent.dname_above;
+  if (node.dname_above == kNone && has(parent, type::DNAME)) node.dname_above = pi;
+  const uint8_t* label = name(node);
+  if (label[0] == 1 && label[1] == '*') parent.wildcard_child = id;
+  ++parent.children;
+  return pi;
+}
+
+uint32_t ZoneBuilder::find(const uint8_t* lower_name, size_t len, uint32_t hash) const noexcept {
+  const uint32_t s = shard_of(hash, shards_.size());
+  uint32_t index = find_in(shard_at(s), lower_name, len, hash);
+  return index == kNone ? kNone : (s << kShardShift) | index;
+}
+
+const Node& ZoneBuilder::node(uint32_t id) const {
+  return shard_at(id >> kShardShift).nodes[id & kIndexMask];
+}
+
+Node& ZoneBuilder::writable(uint32_t id) {
+  return shard_for_write(uint8_t(id >> kShardShift)).nodes[id & kIndexMask];
+}
+
+uint32_t ZoneBuilder::insert(const uint8_t* lower_name, size_t len, uint32_t hash) {
+  const uint32_t s = shard_of(hash, shards_.size());
+  ZoneShard& shard = shard_for_write(uint8_t(s));
+  if ((shard.nodes.size() + 1) * 2 > shard.table.size())
+    rebuild_table(shard, std::max<size_t>(16, shard.table.size() * 2));
   Node n;
-  n.name_offset = uint32_t(names_.size());
+  n.name_offset = uint32_t(shard.names.size());
   n.name_length = uint8_t(len);
   n.hash = hash;
-  names_.insert(names_.end(), lower_name, lower_name + len);
-  table_[slot] = uint32_t(nodes_.size());
-  nodes_.push_back(n);
-  return table_[slot];
+  n.shard = uint8_t(s);
+  shard.names.insert(shard.names.end(), lower_name, lower_name + len);
+  const auto index = uint32_t(shard.nodes.size());
+  shard.nodes.push_back(n);
+  place(shard, index);
+  ++zone_.node_count_;
+  return (s << kShardShift) | index;
+}
+
+uint32_t ZoneBuilder::remove(uint32_t id) {
+  const uint32_t pi = parent_of(node(id));
+  Node& parent = writable(pi);
+  --parent.children;
+  if (parent.wildcard_child == id) parent.wildcard_child = kNone;
+  ZoneShard& shard = shard_for_write(uint8_t(id >> kShardShift));
+  const uint32_t index = id & kIndexMask;
+  erase_from_table(shard, index);
+  Node& n = shard.nodes[index];
+  set_records(id, {});
+  shard.garbage += n.name_length;
+  n.name_length = 0;
+  ++shard.removed;
+  --zone_.node_count_;
+  return pi;
+}
+
+size_t ZoneBuilder::set_records(uint32_t id, std::span<const RecordData* const> records) {
+  ZoneShard& shard = shard_for_write(uint8_t(id >> kShardShift));
+  Node& node = shard.nodes[id & kIndexMask];
+  for (uint32_t i = node.first_rrset; i < node.first_rrset + node.rrset_count; ++i) {
+    const RRset& old = shard.rrsets[i];
+    shard.garbage += sizeof(RRset) + old.wire_length + old.target_length;
+    zone_.record_count_ -= old.count;
+  }
+  node.first_rrset = uint32_t(shard.rrsets.size());
+  node.rrset_count = 0;
+  std::vector<const RecordData*> sorted;
+  if (!std::is_sorted(records.begin(), records.end(),
+                      [](auto* a, auto* b) { return a->type < b->type; })) {
+    sorted.assign(records.begin(), records.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](auto* a, auto* b) { return a->type < b->type; });
+    records = sorted;
+  }
+  size_t stored = 0;
+  uint8_t buf[kMaxNameLength];
+  for (size_t g = 0; g < records.size();) {
+    const uint16_t t = records[g]->type;
+    size_t end = g;
+    while (end < records.size() && records[end]->type == t) ++end;
+    RRset rr;
+    rr.type = t;
+    rr.ttl = records[g]->ttl;
+    rr.shard = node.shard;
+    rr.wire_offset = uint32_t(shard.wire.size());
+    std::set<std::string_view> seen;  // only for large sets; small ones compare directly
+    for (size_t k = g; k < end; ++k) {
+      const auto& rdata = records[k]->rdata;
+      bool duplicate = false;
+      if (end - g <= 32) {
+        for (size_t j = g; j < k && !duplicate; ++j) duplicate = records[j]->rdata == rdata;
+      } else {
+        duplicate = !seen.insert(as_view(rdata)).second;
+      }
+      if (duplicate || rr.count == 65535) continue;
+      uint8_t fixed[10];
+      put16(fixed, t);
+      put16(fixed + 2, kClassIn);
+      put32(fixed + 4, rr.ttl);
+      put16(fixed + 8, uint16_t(rdata.size()));
+      shard.wire.insert(shard.wire.end(), fixed, fixed + 10);
+      shard.wire.insert(shard.wire.end(), rdata.begin(), rdata.end());
+      ++rr.count;
+    }
+    rr.wire_length = uint32_t(shard.wire.size() - rr.wire_offset);
+    if ((t == type::CNAME || t == type::DNAME) && !records[g]->rdata.empty()) {
+      size_t len = lower_copy(records[g]->rdata.data(), buf);
+      rr.target_offset = uint32_t(shard.names.size());
+      rr.target_length = uint8_t(len);
+      shard.names.insert(shard.names.end(), buf, buf + len);
+    }
+    shard.rrsets.push_back(rr);
+    ++node.rrset_count;
+    stored += rr.count;
+    g = end;
+  }
+  zone_.record_count_ += stored;
+  return stored;
+}
+
+void ZoneBuilder::compact(ZoneShard& shard) {
+  std::vector<RRset> rrsets;
+  std::vector<uint8_t> names, wire;
+  rrsets.reserve(shard.rrsets.size());
+  wire.reserve(shard.wire.size() - std::min(shard.wire.size(), shard.garbage));
+  for (Node& n : shard.nodes) {
+    if (n.name_length == 0) {
+      n.name_offset = 0;
+      continue;
+    }
+    const auto name_at = uint32_t(names.size());
+    names.insert(names.end(), shard.names.begin() + n.name_offset,
+                 shard.names.begin() + n.name_offset + n.name_length);
+    n.name_offset = name_at;
+    const auto first = uint32_t(rrsets.size());
+    for (uint32_t i = n.first_rrset; i < n.first_rrset + n.rrset_count; ++i) {
+      RRset rr = shard.rrsets[i];
+      const auto wire_at = uint32_t(wire.size());
+      wire.insert(wire.end(), shard.wire.begin() + rr.wire_offset,
+                  shard.wire.begin() + rr.wire_offset + rr.wire_length);
+      rr.wire_offset = wire_at;
+      if (rr.target_length != 0) {
+        const auto target_at = uint32_t(names.size());
+        names.insert(names.end(), shard.names.begin() + rr.target_offset,
+                     shard.names.begin() + rr.target_offset + rr.target_length);
+        rr.target_offset = target_at;
+      }
+      rrsets.push_back(rr);
+    }
+    n.first_rrset = first;
+  }
+  shard.rrsets = std::move(rrsets);
+  shard.names = std::move(names);
+  shard.wire = std::move(wire);
+  shard.garbage = 0;
+}
+
+void ZoneBuilder::finish() {
+  for (size_t s = 0; s < written_.size(); ++s) {
+    if (!written_[s]) continue;
+    ZoneShard& shard = *written_[s];
+    if (shard.garbage * 2 > shard.wire.size() + shard.rrsets.size() * sizeof(RRset)) {
+      compact(shard);
+    }
+    shard.nodes.shrink_to_fit();
+    shard.rrsets.shrink_to_fit();
+    shard.names.shrink_to_fit();
+    shard.wire.shrink_to_fit();
+    shards_[s] = std::move(written_[s]);
+  }
+  zone_.set_shards(std::move(shards_));
+}
+
+bool ZoneBuilder::worn() const {
+  return std::any_of(written_.begin(), written_.end(), [](const auto& s) {
+    return s && s->removed > 64 && s->removed * 2 > s->nodes.size();
+  });
+}
+
+// ---------------------------------------------------------------------------- CompiledZone
+
+void CompiledZone::set_shards(std::vector<std::shared_ptr<const ZoneShard>> shards) {
+  shards_ = std::move(shards);
+  shard_.clear();
+  for (const auto& s : shards_) shard_.push_back(s.get());
 }
 
 Result<CompiledZone> CompiledZone::compile(const ZoneData& zone) {
@@ -79,9 +371,13 @@ Result<CompiledZone> CompiledZone::compile(const ZoneData& zone) {
   z.origin_.resize(zone.origin.size());
   lower_copy(zone.origin.data(), z.origin_.data());
   z.origin_hash_ = name_hash(z.origin_.data(), z.origin_.size());
-  z.table_.assign(table_size_for(records.size() + 1), kNone);
-  z.nodes_.reserve(records.size() + 1);
-  z.insert_node(z.origin_.data(), z.origin_.size(), z.origin_hash_);
+  z.origin_labels_ = label_count(z.origin_.data());
+  size_t shards = 1;
+  while (shards < kMaxShards && shards * kNodesPerShard < records.size()) shards <<= 1;
+  ZoneBuilder b(z, shards, records.size() + 1);
+  z.apex_ = b.insert(z.origin_.data(), z.origin_.size(), z.origin_hash_);
+  std::vector<uint32_t> ids{z.apex_};  // every node, in creation order
+  ids.reserve(records.size() + 1);
 
   // 1. Nodes: every owner, and every empty non-terminal between it and the apex.
   std::vector<uint32_t> owner_node(records.size());
@@ -96,187 +392,112 @@ Result<CompiledZone> CompiledZone::compile(const ZoneData& zone) {
     size_t n = 0;
     for (size_t p = 0; buf[p] != 0; p += buf[p] + 1) labels[n++] = uint8_t(p);
     suffix_hashes(buf, labels, n, hashes);
-    size_t before = z.nodes_.size();
-    owner_node[i] = z.insert_node(buf, len, hashes[0]);
-    if (z.nodes_.size() == before) continue;  // known node: its ancestors are known too
+    owner_node[i] = b.find(buf, len, hashes[0]);
+    if (owner_node[i] != kNone) continue;  // known node: its ancestors are known too
+    owner_node[i] = b.insert(buf, len, hashes[0]);
+    ids.push_back(owner_node[i]);
     for (size_t l = 1; l < n && len - labels[l] > z.origin_.size(); ++l) {
-      size_t count = z.nodes_.size();
-      z.insert_node(buf + labels[l], len - labels[l], hashes[l]);
-      if (z.nodes_.size() == count) break;
+      if (b.find(buf + labels[l], len - labels[l], hashes[l]) != kNone) break;
+      ids.push_back(b.insert(buf + labels[l], len - labels[l], hashes[l]));
     }
   }
-  z.record_count_ = records.size();
 
-  // 2. RRsets: records grouped by (node, type) in source order, duplicates dropped
-  // (RFC 2181 5), encoded into the wire arena. RFC 2181 5.2: one TTL per RRset, the first.
+  // 2. RRsets: the records of each node, in source order.
   std::vector<uint32_t> order(records.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    if (owner_node[a] != owner_node[b]) return owner_node[a] < owner_node[b];
-    return records[a].type < records[b].type;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    if (owner_node[x] != owner_node[y]) return owner_node[x] < owner_node[y];
+    return records[x].type < records[y].type;
   });
+  std::vector<const RecordData*> group;
   for (size_t g = 0; g < order.size();) {
-    size_t end = g;
     const uint32_t ni = owner_node[order[g]];
-    const uint16_t t = records[order[g]].type;
-    while (end < order.size() && owner_node[order[end]] == ni && records[order[end]].type == t)
-      ++end;
-    Node& node = z.nodes_[ni];
-    if (node.rrset_count == 0) node.first_rrset = uint32_t(z.rrsets_.size());
-    ++node.rrset_count;
-    RRset rr;
-    rr.type = t;
-    rr.ttl = records[order[g]].ttl;
-    rr.wire_offset = uint32_t(z.wire_.size());
-    std::set<std::string_view> seen;  // only for large sets; small ones compare directly
-    for (size_t k = g; k < end; ++k) {
-      const auto& rdata = records[order[k]].rdata;
-      bool duplicate = false;
-      if (end - g <= 32) {
-        for (size_t j = g; j < k && !duplicate; ++j) duplicate = records[order[j]].rdata == rdata;
-      } else {
-        duplicate = !seen.insert(as_view(rdata)).second;
-      }
-      if (duplicate || rr.count == 65535) continue;
-      uint8_t fixed[10];
-      put16(fixed, t);
-      put16(fixed + 2, kClassIn);
-      put32(fixed + 4, rr.ttl);
-      put16(fixed + 8, uint16_t(rdata.size()));
-      z.wire_.insert(z.wire_.end(), fixed, fixed + 10);
-      z.wire_.insert(z.wire_.end(), rdata.begin(), rdata.end());
-      ++rr.count;
-    }
-    rr.wire_length = uint32_t(z.wire_.size() - rr.wire_offset);
-    if ((t == type::CNAME || t == type::DNAME) && !records[order[g]].rdata.empty()) {
-      size_t len = lower_copy(records[order[g]].rdata.data(), buf);
-      rr.target_offset = uint32_t(z.names_.size());
-      rr.target_length = uint8_t(len);
-      z.names_.insert(z.names_.end(), buf, buf + len);
-    }
-    z.rrsets_.push_back(rr);
-    g = end;
+    group.clear();
+    for (; g < order.size() && owner_node[order[g]] == ni; ++g) group.push_back(&records[order[g]]);
+    b.set_records(ni, group);
   }
-  if (z.rrset(z.nodes_[0], type::SOA) == nullptr) return Error(zone.source, "no SOA at the apex");
 
-  // 3. Cuts, DNAMEs above, wildcard children: parents before children (shorter names first).
-  std::vector<uint32_t> by_length(z.nodes_.size());
-  for (uint32_t i = 0; i < by_length.size(); ++i) by_length[i] = i;
-  std::stable_sort(by_length.begin(), by_length.end(), [&](uint32_t a, uint32_t b) {
-    return z.nodes_[a].name_length < z.nodes_[b].name_length;
+  // 3. Cuts, DNAMEs above, wildcard children, child counts: parents before children.
+  std::stable_sort(ids.begin(), ids.end(), [&](uint32_t x, uint32_t y) {
+    return b.node(x).name_length < b.node(y).name_length;
   });
-  for (uint32_t ni : by_length) {
-    if (ni == 0) continue;
-    const uint8_t* name = z.name(z.nodes_[ni]);
-    const uint8_t* parent_name = name + name[0] + 1;
-    size_t parent_len = z.nodes_[ni].name_length - name[0] - 1u;
-    uint32_t pi = z.find(parent_name, parent_len, name_hash(parent_name, parent_len));
-    Node& node = z.nodes_[ni];
-    const Node& parent = z.nodes_[pi];
-    node.cut = parent.cut;
-    if (node.cut == kNone && z.rrset(node, type::NS) != nullptr) node.cut = ni;
-    node.dname_above = parent.dname_above;
-    if (node.dname_above == kNone && z.rrset(parent, type::DNAME) != nullptr) node.dname_above = pi;
-    if (name[0] == 1 && name[1] == '*') z.nodes_[pi].wildcard_child = ni;
+  for (uint32_t ni : ids) {
+    if (ni != z.apex_) b.link(ni);
   }
-
-  // 4. Additional section targets of NS/MX/SRV: nodes of this zone with A/AAAA.
-  for (uint32_t ni = 0; ni < z.nodes_.size(); ++ni) {
-    const Node& node = z.nodes_[ni];
-    for (uint32_t ri = node.first_rrset; ri < node.first_rrset + node.rrset_count; ++ri) {
-      RRset& rr = z.rrsets_[ri];
-      int offset = target_offset(rr.type);
-      if (rr.type == type::CNAME || rr.type == type::DNAME || offset < 0) continue;
-      bool referral = rr.type == type::NS && node.cut == ni;
-      rr.additional_offset = uint32_t(z.additional_.size());
-      auto wire = z.wire(rr);
-      for (size_t p = 0; p < wire.size();) {
-        size_t rdlen = get16(wire.data() + p + 8);
-        const uint8_t* rdata = wire.data() + p + 10;
-        p += 10 + rdlen;
-        if (rdlen <= size_t(offset)) continue;
-        size_t len = lower_copy(rdata + offset, buf);
-        uint32_t ti = z.find(buf, len, name_hash(buf, len));
-        if (ti == kNone) continue;
-        const Node& t = z.nodes_[ti];
-        if (!z.rrset(t, type::A) && !z.rrset(t, type::AAAA)) continue;
-        // Data below a cut is glue: only NS RRsets may point at it.
-        if (rr.type != type::NS && t.cut != kNone) continue;
-        auto added = z.additional(rr);
-        if (std::any_of(added.begin(), added.begin() + rr.additional_count,
-                        [&](const AdditionalTarget& a) { return a.node == ti; }))
-          continue;
-        bool required =
-            referral && name_is_below_or_equal(buf, len, z.name(node), node.name_length);
-        z.additional_.push_back({ti, required});
-        ++rr.additional_count;
-      }
-    }
-  }
-
-  // 5. The negative-answer SOA (RFC 2308 3: TTL is the lesser of the SOA TTL and MINIMUM).
-  {
-    const RRset& soa = *z.rrset(z.nodes_[0], type::SOA);
-    auto wire = z.wire(soa);  // the first SOA: TYPE CLASS TTL RDLENGTH MNAME RNAME 5x32 bits
-    const uint8_t* rdata = wire.data() + 10;
-    size_t rdlen = get16(wire.data() + 8);
-    ApexTemplate& t = z.negative_soa_;
-    auto pointer_here = [&t] {
-      t.pointer_at[t.pointers++] = uint8_t(t.bytes.size());
-      t.bytes.insert(t.bytes.end(), {0xC0, 0});
-    };
-    pointer_here();  // the owner: the apex
-    t.bytes.insert(t.bytes.end(), wire.data(), wire.data() + 10);
-    uint32_t minimum = get32(rdata + rdlen - 4);
-    put32(t.bytes.data() + 2 + 4, std::min(soa.ttl, minimum));
-    size_t pos = 0;
-    for (int i = 0; i < 2; ++i) {  // MNAME, RNAME: compressible (RFC 1035 3.3.13)
-      const uint8_t* name = rdata + pos;
-      size_t len = lower_copy(name, buf);
-      if (name_is_below_or_equal(buf, len, z.origin_.data(), z.origin_.size())) {
-        size_t prefix = len - z.origin_.size();
-        t.bytes.insert(t.bytes.end(), name, name + prefix);
-        pointer_here();
-      } else {
-        t.bytes.insert(t.bytes.end(), name, name + len);
-      }
-      pos += len;
-    }
-    t.bytes.insert(t.bytes.end(), rdata + pos, rdata + rdlen);
-    put16(t.bytes.data() + 2 + 8, uint16_t(t.bytes.size() - 12));
-    z.origin_labels_ = label_count(z.origin_.data());
-  }
-  z.nodes_.shrink_to_fit();
-  z.rrsets_.shrink_to_fit();
-  z.names_.shrink_to_fit();
-  z.wire_.shrink_to_fit();
-  z.additional_.shrink_to_fit();
+  b.finish();
+  if (z.rrset(z.apex(), type::SOA) == nullptr) return Error(zone.source, "no SOA at the apex");
+  build_negative_soa(z, *z.rrset(z.apex(), type::SOA), z.negative_soa_);
   return z;
 }
 
 size_t CompiledZone::memory_bytes() const {
-  return nodes_.capacity() * sizeof(Node) + rrsets_.capacity() * sizeof(RRset) + names_.capacity() +
-         wire_.capacity() + additional_.capacity() * sizeof(AdditionalTarget) +
-         table_.capacity() * sizeof(uint32_t);
+  size_t total = 0;
+  for (const ZoneShard* s : shard_) {
+    total += s->nodes.capacity() * sizeof(Node) + s->rrsets.capacity() * sizeof(RRset) +
+             s->names.capacity() + s->wire.capacity() + s->table.capacity() * sizeof(uint32_t);
+  }
+  return total;
 }
 
 uint32_t CompiledZone::find(const uint8_t* lower_name, size_t len, uint32_t hash) const noexcept {
-  const size_t mask = table_.size() - 1;
-  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-    uint32_t ni = table_[slot];
-    if (ni == kNone) return kNone;
-    const Node& n = nodes_[ni];
-    if (n.hash == hash && n.name_length == len &&
-        std::equal(lower_name, lower_name + len, names_.data() + n.name_offset))
-      return ni;
-  }
+  const uint32_t s = shard_of(hash, shard_.size());
+  uint32_t index = find_in(*shard_[s], lower_name, len, hash);
+  return index == kNone ? kNone : (s << kShardShift) | index;
 }
 
 const RRset* CompiledZone::rrset(const Node& node, uint16_t type) const noexcept {
+  const RRset* rrsets = shard_[node.shard]->rrsets.data();
   for (uint32_t i = node.first_rrset; i < node.first_rrset + node.rrset_count; ++i) {
-    if (rrsets_[i].type == type) return &rrsets_[i];
+    if (rrsets[i].type == type) return &rrsets[i];
   }
   return nullptr;
+}
+
+size_t CompiledZone::additional(const RRset& rr, const Node& owner, bool referral,
+                                AdditionalTarget* out, size_t max) const noexcept {
+  const int offset = target_offset(rr.type);
+  if (offset < 0 || rr.type == type::CNAME || rr.type == type::DNAME) return 0;
+  size_t n = 0;
+  uint8_t buf[kMaxNameLength];
+  auto wire = this->wire(rr);
+  for (size_t p = 0; p < wire.size() && n < max;) {
+    size_t rdlen = get16(wire.data() + p + 8);
+    const uint8_t* rdata = wire.data() + p + 10;
+    p += 10 + rdlen;
+    if (rdlen <= size_t(offset)) continue;
+    size_t len = lower_copy(rdata + offset, buf);
+    if (!name_is_below_or_equal(buf, len, origin_.data(), origin_.size())) continue;
+    uint32_t ti = find(buf, len, name_hash(buf, len));
+    if (ti == kNone) continue;
+    const Node& t = node(ti);
+    if (!rrset(t, type::A) && !rrset(t, type::AAAA)) continue;
+    // Data below a cut is glue: only NS RRsets may point at it.
+    if (rr.type != type::NS && t.cut != kNone) continue;
+    if (std::any_of(out, out + n, [&](const AdditionalTarget& a) { return a.node == ti; }))
+      continue;
+    bool required = referral && name_is_below_or_equal(buf, len, name(owner), owner.name_length);
+    out[n++] = {ti, required};
+  }
+  return n;
+}
+
+std::vector<RecordData> CompiledZone::records(const Node& node) const {
+  std::vector<RecordData> out;
+  WireName owner(name(node), name(node) + node.name_length);
+  for (const RRset& rr : rrsets(node)) {
+    auto w = wire(rr);
+    for (size_t p = 0; p < w.size();) {
+      RecordData r;
+      r.owner = owner;
+      r.type = get16(w.data() + p);
+      r.ttl = get32(w.data() + p + 4);
+      size_t rdlen = get16(w.data() + p + 8);
+      r.rdata.assign(w.data() + p + 10, w.data() + p + 10 + rdlen);
+      out.push_back(std::move(r));
+      p += 10 + rdlen;
+    }
+  }
+  return out;
 }
 
 Status ZoneSet::add(std::shared_ptr<const CompiledZone> zone) {

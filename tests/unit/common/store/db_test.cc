@@ -253,7 +253,7 @@ TEST_CASE("rollback is a new version whose content equals the old one") {
   }
 }
 
-TEST_CASE("read_dns_config reads the current version's zones and settings") {
+TEST_CASE("DnsConfigRead reads the current version's zones, settings and records") {
   TempDb tmp;
   {
     auto db = open(tmp.path);
@@ -263,27 +263,60 @@ TEST_CASE("read_dns_config reads the current version's zones and settings") {
     REQUIRE(txn->set_setting("dns.nsid", "pop1"));
     REQUIRE(txn->commit("settings"));
   }
+  auto read = cdn::store::DnsConfigRead::open(tmp.path);
+  REQUIRE_MESSAGE(read.has_value(), read.error().text());
+  const auto& config = (*read)->config();
+  CHECK(config.version == 2);
+  REQUIRE(config.zones.size() == 1);
+  CHECK(config.zones[0].name == "example.com.");
+  CHECK(config.zones[0].changed == 1);  // the settings change did not touch the zone
   std::vector<std::string> seen;
-  auto config = cdn::store::read_dns_config(
-      tmp.path, {}, [&](const cdn::store::ZoneHead& zone, const cdn::store::RecordView& r) {
-        seen.push_back(zone.name + " " + std::string(r.owner) + " " + std::string(r.type) + " " +
-                       std::string(r.rdata));
-      });
-  REQUIRE_MESSAGE(config.has_value(), config.error().text());
-  CHECK(config->version == 2);
-  REQUIRE(config->zones.size() == 1);
-  CHECK(config->zones[0].name == "example.com.");
-  CHECK(config->zones[0].changed == 1);  // the settings change did not touch the zone
-  CHECK(std::find(seen.begin(), seen.end(), "example.com. www.example.com. A 192.0.2.1") !=
-        seen.end());
-  REQUIRE(config->listen.size() == 2);
-  CHECK(config->listen[1] == "[::1]:5300");
-  CHECK(config->nsid == "pop1");
-  CHECK(config->metrics_listen == "127.0.0.1:9531");
+  REQUIRE((*read)->records("example.com.", [&](const cdn::store::RecordView& r) {
+    seen.push_back(std::string(r.owner) + " " + std::string(r.type) + " " + std::string(r.rdata));
+  }));
+  CHECK(std::find(seen.begin(), seen.end(), "www.example.com. A 192.0.2.1") != seen.end());
+  REQUIRE(config.listen.size() == 2);
+  CHECK(config.listen[1] == "[::1]:5300");
+  CHECK(config.nsid == "pop1");
+  CHECK(config.metrics_listen == "127.0.0.1:9531");
 }
 
-TEST_CASE("read_dns_config names the path when there is no database") {
-  auto config = cdn::store::read_dns_config("/nonexistent/dir/config.db");
-  REQUIRE_FALSE(config);
-  CHECK(config.error().where == "/nonexistent/dir/config.db");
+TEST_CASE("DnsConfigRead lists the owners changed since a version, and their records") {
+  TempDb tmp;
+  {
+    auto db = open(tmp.path);
+    commit_zone(db, example_zone());  // v1
+    auto txn = Transaction::begin(db, "u", "record add");
+    REQUIRE(txn->add_record("example.com.", rr("New.example.com.", "A", "192.0.2.7")));
+    REQUIRE(txn->commit("add"));  // v2
+    auto del = Transaction::begin(db, "u", "record delete");
+    auto n = del->delete_record("example.com.", rr("www.example.com.", "A", "192.0.2.1"));
+    REQUIRE(n.has_value());
+    REQUIRE(*n == 1);
+    REQUIRE(del->commit("delete"));  // v3
+  }
+  auto read = cdn::store::DnsConfigRead::open(tmp.path);
+  REQUIRE(read.has_value());
+  auto since1 = (*read)->changed_owners("example.com.", 1, 10);
+  REQUIRE(since1.has_value());
+  REQUIRE(since1->has_value());
+  std::vector<std::string> owners = **since1;
+  std::sort(owners.begin(), owners.end());
+  CHECK(owners == std::vector<std::string>{"new.example.com.", "www.example.com."});
+  auto since2 = (*read)->changed_owners("example.com.", 2, 10);
+  REQUIRE(since2.has_value());
+  CHECK(**since2 == std::vector<std::string>{"www.example.com."});
+  auto limited = (*read)->changed_owners("example.com.", 1, 1);
+  REQUIRE(limited.has_value());
+  CHECK_FALSE(limited->has_value());  // more than the limit: compile whole
+  auto rows = (*read)->owner_records("example.com.", "new.example.com.");
+  REQUIRE(rows.has_value());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].rdata == "192.0.2.7");
+}
+
+TEST_CASE("DnsConfigRead names the path when there is no database") {
+  auto read = cdn::store::DnsConfigRead::open("/nonexistent/dir/config.db");
+  REQUIRE_FALSE(read);
+  CHECK(read.error().where == "/nonexistent/dir/config.db");
 }

@@ -103,13 +103,14 @@ TEST_CASE("a reload compiles only the zones that changed and shares the others")
     CHECK(next->snapshot->options.nsid == "pop1");
     CHECK(next->snapshot->options.version == 2);
   }
-  SUBCASE("one record added: only its zone is rebuilt, and it has the record") {
+  SUBCASE("one record added: only its zone is patched, and it has the record") {
     commit(*db, [](store::Transaction& t) {
       REQUIRE(t.add_record("a.example.", row("new.a.example. 300 IN A 192.0.2.9", "a.example.")));
     });
     auto next = loader.load({});
     REQUIRE(next);
-    CHECK(next->zones_compiled == 1);
+    CHECK(next->zones_compiled == 0);
+    CHECK(next->zones_patched == 1);
     CHECK(next->zones_kept == 1);
     CHECK(find_zone(*next->snapshot, "b.example.") == b1);
     const auto* a2 = find_zone(*next->snapshot, "a.example.");
@@ -117,6 +118,31 @@ TEST_CASE("a reload compiles only the zones that changed and shares the others")
     CHECK(a2 != a1);
     CHECK(has_name(*a2, "new.a.example."));
     CHECK_FALSE(has_name(*a1, "new.a.example."));  // the old snapshot is untouched
+  }
+  SUBCASE("a record deleted: patched, the name gone; a delegation added: compiled whole") {
+    commit(*db, [](store::Transaction& t) {
+      REQUIRE(t.add_record("a.example.", row("new.a.example. 300 IN A 192.0.2.9", "a.example.")));
+    });
+    REQUIRE(loader.load({}));
+    commit(*db, [](store::Transaction& t) {
+      auto n =
+          t.delete_record("a.example.", row("new.a.example. 300 IN A 192.0.2.9", "a.example."));
+      REQUIRE(n.has_value());
+      CHECK(*n == 1);
+    });
+    auto deleted = loader.load({});
+    REQUIRE(deleted);
+    CHECK(deleted->zones_patched == 1);
+    CHECK_FALSE(has_name(*find_zone(*deleted->snapshot, "a.example."), "new.a.example."));
+    commit(*db, [](store::Transaction& t) {
+      REQUIRE(
+          t.add_record("a.example.", row("sub.a.example. 300 IN NS ns.b.example.", "a.example.")));
+    });
+    auto delegated = loader.load({});
+    REQUIRE(delegated);
+    CHECK(delegated->zones_patched == 0);
+    CHECK(delegated->zones_compiled == 1);
+    CHECK(has_name(*find_zone(*delegated->snapshot, "a.example."), "sub.a.example."));
   }
   SUBCASE("a rollback is a change like any other") {
     commit(*db, [](store::Transaction& t) { REQUIRE(t.delete_zone("b.example.")); });

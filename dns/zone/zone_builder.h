@@ -1,0 +1,59 @@
+// dns/zone/zone_builder.h: builds the shards of a CompiledZone (compiled_zone.h), for a whole
+// compile (compile.cc) and for a patch (patch.cc). A shard is copied the first time it is
+// written and published by finish(); the zone it was made from keeps its own shards.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "dns/zone/compiled_zone.h"
+
+namespace cdn::dns {
+
+inline constexpr size_t kNodesPerShard = 4096;  // a large zone's shards: what a patch copies
+
+class ZoneBuilder {
+ public:
+  // New, empty shards for a whole compile: `shards` a power of two up to kMaxShards.
+  ZoneBuilder(CompiledZone& zone, size_t shards, size_t expected_nodes);
+  // The zone's own shards, copied when first written.
+  explicit ZoneBuilder(CompiledZone& zone);
+
+  uint32_t find(const uint8_t* lower_name, size_t len, uint32_t hash) const noexcept;
+  const Node& node(uint32_t id) const;
+  Node& writable(uint32_t id);
+  // A new node (no records, no links): its id.
+  uint32_t insert(const uint8_t* lower_name, size_t len, uint32_t hash);
+  // Takes the node out of its table (and its parent's counts); its id stays unused. Returns
+  // the parent's id.
+  uint32_t remove(uint32_t id);
+  // Sets a node's links from its parent, which must have its own: the cut and DNAME above it,
+  // the parent's wildcard child and child count. Returns the parent's id.
+  uint32_t link(uint32_t id);
+  const uint8_t* name(const Node& node) const;
+  bool has(const Node& node, uint16_t type) const;
+  // Replaces the records of a node: `records` (in source order, one owner) grouped by type,
+  // duplicates dropped (RFC 2181 5), one TTL per RRset, the first (RFC 2181 5.2). Returns
+  // the number of RRs stored.
+  size_t set_records(uint32_t id, std::span<const RecordData* const> records);
+  // Compacts the shards that gathered garbage and hands every shard to the zone.
+  void finish();
+  // Shards written so far that hold more removed nodes than live ones (worth a full compile).
+  bool worn() const;
+
+ private:
+  const ZoneShard& shard_at(uint32_t index) const;
+  ZoneShard& shard_for_write(uint8_t shard);
+  uint32_t parent_of(const Node& node) const;
+  static void compact(ZoneShard& shard);
+
+  CompiledZone& zone_;
+  std::vector<std::shared_ptr<ZoneShard>> written_;  // by shard, null until written
+  std::vector<std::shared_ptr<const ZoneShard>> shards_;
+};
+
+// Copies an uncompressed wire name lower-cased; returns its length.
+size_t lower_copy(const uint8_t* name, uint8_t* out);
+
+}  // namespace cdn::dns
