@@ -1,6 +1,7 @@
 // dns/zone/compile.cc: ZoneData -> CompiledZone (see compiled_zone.h for the layout), the
 // shard builder compile and patch share, and what the answer path asks of a compiled zone.
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <string_view>
 
@@ -40,6 +41,15 @@ int target_offset(uint16_t t) {
 
 std::string_view as_view(const std::vector<uint8_t>& v) {
   return {reinterpret_cast<const char*>(v.data()), v.size()};
+}
+
+// name_is_below_or_equal() for names lower-cased already: a byte compare.
+bool lower_below_or_equal(const uint8_t* name, size_t len, const uint8_t* ancestor,
+                          size_t ancestor_len) noexcept {
+  if (ancestor_len > len) return false;
+  size_t pos = 0;
+  while (len - pos > ancestor_len) pos += size_t(name[pos]) + 1;
+  return len - pos == ancestor_len && std::memcmp(name + pos, ancestor, ancestor_len) == 0;
 }
 
 uint32_t find_in(const ZoneShard& s, const uint8_t* lower_name, size_t len,
@@ -240,6 +250,9 @@ size_t ZoneBuilder::set_records(uint32_t id, std::span<const RecordData* const> 
   for (uint32_t i = node.first_rrset; i < node.first_rrset + node.rrset_count; ++i) {
     const RRset& old = shard.rrsets[i];
     shard.garbage += sizeof(RRset) + old.wire_length + old.target_length;
+    for (const AdditionalName& a :
+         std::span(shard.additional).subspan(old.additional_offset, old.additional_count))
+      shard.garbage += sizeof(AdditionalName) + a.length;
     zone_.record_count_ -= old.count;
   }
   node.first_rrset = uint32_t(shard.rrsets.size());
@@ -289,6 +302,7 @@ size_t ZoneBuilder::set_records(uint32_t id, std::span<const RecordData* const> 
       rr.target_length = uint8_t(len);
       shard.names.insert(shard.names.end(), buf, buf + len);
     }
+    add_additional_names(shard, rr);
     shard.rrsets.push_back(rr);
     ++node.rrset_count;
     stored += rr.count;
@@ -298,9 +312,37 @@ size_t ZoneBuilder::set_records(uint32_t id, std::span<const RecordData* const> 
   return stored;
 }
 
+void ZoneBuilder::add_additional_names(ZoneShard& shard, RRset& rr) const {
+  const int offset = target_offset(rr.type);
+  if (offset < 0 || rr.type == type::CNAME || rr.type == type::DNAME) return;
+  const auto& origin = zone_.origin_;
+  rr.additional_offset = uint32_t(shard.additional.size());
+  uint8_t buf[kMaxNameLength];
+  for (size_t p = rr.wire_offset; p < rr.wire_offset + rr.wire_length;) {
+    const uint8_t* rdata = shard.wire.data() + p + 10;
+    const size_t rdlen = get16(shard.wire.data() + p + 8);
+    p += 10 + rdlen;
+    if (rdlen <= size_t(offset)) continue;
+    const size_t len = lower_copy(rdata + offset, buf);
+    if (!name_is_below_or_equal(buf, len, origin.data(), origin.size())) continue;
+    const uint32_t hash = name_hash(buf, len);
+    auto known = std::span(shard.additional).subspan(rr.additional_offset);
+    if (std::any_of(known.begin(), known.end(), [&](const AdditionalName& a) {
+          return a.hash == hash && a.length == len &&
+                 std::equal(buf, buf + len, shard.names.data() + a.name_offset);
+        }))
+      continue;
+    shard.additional.push_back(
+        {uint32_t(shard.names.size()), hash, find(buf, len, hash), uint8_t(len)});
+    shard.names.insert(shard.names.end(), buf, buf + len);
+  }
+  rr.additional_count = uint16_t(shard.additional.size() - rr.additional_offset);
+}
+
 void ZoneBuilder::compact(ZoneShard& shard) {
   std::vector<RRset> rrsets;
   std::vector<uint8_t> names, wire;
+  std::vector<AdditionalName> additional;
   rrsets.reserve(shard.rrsets.size());
   wire.reserve(shard.wire.size() - std::min(shard.wire.size(), shard.garbage));
   for (Node& n : shard.nodes) {
@@ -325,6 +367,15 @@ void ZoneBuilder::compact(ZoneShard& shard) {
                      shard.names.begin() + rr.target_offset + rr.target_length);
         rr.target_offset = target_at;
       }
+      const auto additional_at = uint32_t(additional.size());
+      for (AdditionalName a :
+           std::span(shard.additional).subspan(rr.additional_offset, rr.additional_count)) {
+        names.insert(names.end(), shard.names.begin() + a.name_offset,
+                     shard.names.begin() + a.name_offset + a.length);
+        a.name_offset = uint32_t(names.size() - a.length);
+        additional.push_back(a);
+      }
+      rr.additional_offset = additional_at;
       rrsets.push_back(rr);
     }
     n.first_rrset = first;
@@ -332,6 +383,7 @@ void ZoneBuilder::compact(ZoneShard& shard) {
   shard.rrsets = std::move(rrsets);
   shard.names = std::move(names);
   shard.wire = std::move(wire);
+  shard.additional = std::move(additional);
   shard.garbage = 0;
 }
 
@@ -346,6 +398,7 @@ void ZoneBuilder::finish() {
     shard.rrsets.shrink_to_fit();
     shard.names.shrink_to_fit();
     shard.wire.shrink_to_fit();
+    shard.additional.shrink_to_fit();
     shards_[s] = std::move(written_[s]);
   }
   zone_.set_shards(std::move(shards_));
@@ -434,7 +487,8 @@ size_t CompiledZone::memory_bytes() const {
   size_t total = 0;
   for (const ZoneShard* s : shard_) {
     total += s->nodes.capacity() * sizeof(Node) + s->rrsets.capacity() * sizeof(RRset) +
-             s->names.capacity() + s->wire.capacity() + s->table.capacity() * sizeof(uint32_t);
+             s->names.capacity() + s->wire.capacity() + s->table.capacity() * sizeof(uint32_t) +
+             s->additional.capacity() * sizeof(AdditionalName);
   }
   return total;
 }
@@ -455,27 +509,19 @@ const RRset* CompiledZone::rrset(const Node& node, uint16_t type) const noexcept
 
 size_t CompiledZone::additional(const RRset& rr, const Node& owner, bool referral,
                                 AdditionalTarget* out, size_t max) const noexcept {
-  const int offset = target_offset(rr.type);
-  if (offset < 0 || rr.type == type::CNAME || rr.type == type::DNAME) return 0;
+  const ZoneShard& shard = *shard_[rr.shard];
   size_t n = 0;
-  uint8_t buf[kMaxNameLength];
-  auto wire = this->wire(rr);
-  for (size_t p = 0; p < wire.size() && n < max;) {
-    size_t rdlen = get16(wire.data() + p + 8);
-    const uint8_t* rdata = wire.data() + p + 10;
-    p += 10 + rdlen;
-    if (rdlen <= size_t(offset)) continue;
-    size_t len = lower_copy(rdata + offset, buf);
-    if (!name_is_below_or_equal(buf, len, origin_.data(), origin_.size())) continue;
-    uint32_t ti = find(buf, len, name_hash(buf, len));
+  for (uint32_t i = rr.additional_offset; i < rr.additional_offset + rr.additional_count && n < max;
+       ++i) {
+    const AdditionalName& a = shard.additional[i];
+    const uint8_t* target_name = shard.names.data() + a.name_offset;
+    uint32_t ti = a.node;
+    if (ti == kNone || node(ti).name_length == 0) ti = find(target_name, a.length, a.hash);
     if (ti == kNone) continue;
-    const Node& t = node(ti);
-    if (!rrset(t, type::A) && !rrset(t, type::AAAA)) continue;
     // Data below a cut is glue: only NS RRsets may point at it.
-    if (rr.type != type::NS && t.cut != kNone) continue;
-    if (std::any_of(out, out + n, [&](const AdditionalTarget& a) { return a.node == ti; }))
-      continue;
-    bool required = referral && name_is_below_or_equal(buf, len, name(owner), owner.name_length);
+    if (rr.type != type::NS && node(ti).cut != kNone) continue;
+    const bool required =
+        referral && lower_below_or_equal(target_name, a.length, name(owner), owner.name_length);
     out[n++] = {ti, required};
   }
   return n;

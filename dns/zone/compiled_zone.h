@@ -15,7 +15,8 @@
 // the shards those owners live in (see patch.cc), so a one-record change to a zone of a
 // million records costs a few kilobytes and no full recompile, and the old and the new
 // snapshot share every other shard. Additional-section targets (names inside NS/MX/SRV) are
-// looked up when answering, so no node refers to another node's addresses.
+// kept as names with their hash and looked up when answering, so no node refers to another
+// node's addresses and a changed name never has to find who points at it.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -34,8 +35,8 @@ inline constexpr uint32_t kNone = UINT32_MAX;
 inline constexpr unsigned kShardShift = 24;  // node id = shard << kShardShift | index
 inline constexpr uint32_t kMaxShards = 256;
 
-// A node holding A/AAAA for a name inside NS/MX/SRV RDATA (additional section processing,
-// RFC 1034 3.6.2). `required`: in-domain glue of a delegation, whose absence makes a referral
+// The node of a name inside NS/MX/SRV RDATA, whose A/AAAA go to the additional section
+// (RFC 1034 3.6.2). `required`: in-domain glue of a delegation, whose absence makes a referral
 // truncated (RFC 9471).
 struct AdditionalTarget {
   uint32_t node;
@@ -50,15 +51,27 @@ struct ApexTemplate {
   uint8_t pointers = 0;
 };
 
+// A name inside the RDATA of an NS, MX or SRV record that lies inside the zone, lower-cased,
+// with its hash: looked up when answering (whether it has addresses can change without the
+// RRset changing).
+struct AdditionalName {
+  uint32_t name_offset = 0;  // in the shard's name arena
+  uint32_t hash = 0;
+  uint32_t node = kNone;  // its node when the RRset was built, if live still (ids are not reused)
+  uint8_t length = 0;
+};
+
 struct RRset {
   uint16_t type = 0;
   uint16_t count = 0;
   uint32_t ttl = 0;
   uint32_t wire_offset = 0;  // count x (TYPE CLASS TTL RDLENGTH RDATA) in the shard's wire arena
   uint32_t wire_length = 0;
-  uint32_t target_offset = 0;  // CNAME/DNAME: the lower-cased target in the shard's name arena
-  uint8_t target_length = 0;   // 0: no target
-  uint8_t shard = 0;           // whose arenas the offsets index
+  uint32_t target_offset = 0;      // CNAME/DNAME: the lower-cased target in the shard's name arena
+  uint32_t additional_offset = 0;  // NS/MX/SRV: its in-zone target names, each once
+  uint16_t additional_count = 0;
+  uint8_t target_length = 0;  // 0: no target
+  uint8_t shard = 0;          // whose arenas the offsets index
 };
 
 struct Node {
@@ -77,8 +90,9 @@ struct Node {
 struct ZoneShard {
   std::vector<Node> nodes;
   std::vector<RRset> rrsets;
-  std::vector<uint8_t> names;  // node names, CNAME/DNAME targets
+  std::vector<uint8_t> names;  // node names, CNAME/DNAME targets, additional names
   std::vector<uint8_t> wire;
+  std::vector<AdditionalName> additional;
   std::vector<uint32_t> table;  // open addressing, node index or kNone; size a power of two
   size_t garbage = 0;           // bytes of rrsets and wire that no node uses any more
   size_t removed = 0;           // nodes a patch took out of the table
@@ -121,9 +135,10 @@ class CompiledZone {
   std::span<const RRset> rrsets(const Node& node) const noexcept {
     return {shard_[node.shard]->rrsets.data() + node.first_rrset, node.rrset_count};
   }
-  // The additional-section targets of `rr` (NS, MX, SRV) owned by `owner`: nodes of this zone
-  // with A or AAAA named in its RDATA, each once; data below a cut only for NS, and required
-  // when `referral` and below the owner. Writes at most `max`; returns how many.
+  // The additional-section targets of `rr` (NS, MX, SRV) owned by `owner`: the nodes of this
+  // zone named in its RDATA, each once (the caller takes their A and AAAA); data below a cut
+  // only for NS, and required when `referral` and below the owner. Writes at most `max`;
+  // returns how many.
   size_t additional(const RRset& rr, const Node& owner, bool referral, AdditionalTarget* out,
                     size_t max) const noexcept;
   // The SOA for negative answers: TTL = min(SOA TTL, MINIMUM) (RFC 2308 3), owner and

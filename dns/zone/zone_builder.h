@@ -47,6 +47,8 @@ class ZoneBuilder {
   ZoneShard& shard_for_write(uint8_t shard);
   uint32_t parent_of(const Node& node) const;
   static void compact(ZoneShard& shard);
+  // NS/MX/SRV: the in-zone names in `rr`'s RDATA into the shard's additional names.
+  void add_additional_names(ZoneShard& shard, RRset& rr) const;
 
   CompiledZone& zone_;
   std::vector<std::shared_ptr<ZoneShard>> written_;  // by shard, null until written
