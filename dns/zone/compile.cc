@@ -183,6 +183,11 @@ uint32_t ZoneBuilder::parent_of(const Node& node) const {
 
 uint32_t ZoneBuilder::link(uint32_t id) {
   const uint32_t pi = parent_of(node(id));
+  link(id, pi);
+  return pi;
+}
+
+void ZoneBuilder::link(uint32_t id, uint32_t pi) {
   Node& parent = writable(pi);
   Node& node = writable(id);
   node.cut = parent.cut;
@@ -192,8 +197,24 @@ uint32_t ZoneBuilder::link(uint32_t id) {
   const uint8_t* label = name(node);
   if (label[0] == 1 && label[1] == '*') parent.wildcard_child = id;
   ++parent.children;
-  return pi;
 }
+
+std::pair<uint32_t, bool> ZoneBuilder::find_or_insert(const uint8_t* lower_name, size_t len,
+                                                      uint32_t hash) {
+  const uint32_t s = shard_of(hash, shards_.size());
+  ZoneShard& shard = shard_for_write(uint8_t(s));
+  uint32_t index = find_in(shard, lower_name, len, hash);
+  if (index != kNone) return {(s << kShardShift) | index, false};
+  return {insert(lower_name, len, hash), true};
+}
+
+void ZoneBuilder::reserve(size_t shard, size_t rrsets, size_t wire_bytes) {
+  ZoneShard& s = shard_for_write(uint8_t(shard));
+  s.rrsets.reserve(s.rrsets.size() + rrsets);
+  s.wire.reserve(s.wire.size() + wire_bytes);
+}
+
+size_t ZoneBuilder::nodes_in(size_t shard) const { return shard_at(uint32_t(shard)).nodes.size(); }
 
 uint32_t ZoneBuilder::find(const uint8_t* lower_name, size_t len, uint32_t hash) const noexcept {
   const uint32_t s = shard_of(hash, shards_.size());
@@ -432,7 +453,14 @@ Result<CompiledZone> CompiledZone::compile(const ZoneData& zone) {
   std::vector<uint32_t> ids{z.apex_};  // every node, in creation order
   ids.reserve(records.size() + 1);
 
-  // 1. Nodes: every owner, and every empty non-terminal between it and the apex.
+  // 1. Nodes: every owner, and every empty non-terminal between it and the apex, each with
+  // its parent.
+  struct Link {
+    uint32_t node, parent;
+    uint8_t length;
+  };
+  std::vector<Link> links;
+  links.reserve(records.size());
   std::vector<uint32_t> owner_node(records.size());
   uint8_t buf[kMaxNameLength];
   uint8_t labels[kMaxLabels];
@@ -445,38 +473,56 @@ Result<CompiledZone> CompiledZone::compile(const ZoneData& zone) {
     size_t n = 0;
     for (size_t p = 0; buf[p] != 0; p += buf[p] + 1) labels[n++] = uint8_t(p);
     suffix_hashes(buf, labels, n, hashes);
-    owner_node[i] = b.find(buf, len, hashes[0]);
-    if (owner_node[i] != kNone) continue;  // known node: its ancestors are known too
-    owner_node[i] = b.insert(buf, len, hashes[0]);
-    ids.push_back(owner_node[i]);
-    for (size_t l = 1; l < n && len - labels[l] > z.origin_.size(); ++l) {
-      if (b.find(buf + labels[l], len - labels[l], hashes[l]) != kNone) break;
-      ids.push_back(b.insert(buf + labels[l], len - labels[l], hashes[l]));
+    auto [node, fresh] = b.find_or_insert(buf, len, hashes[0]);
+    owner_node[i] = node;
+    // A known node's ancestors are known too.
+    for (size_t l = 1; fresh; ++l) {
+      const size_t suffix = len - (l < n ? labels[l] : len - 1);
+      if (suffix <= z.origin_.size()) {
+        links.push_back({node, z.apex_, uint8_t(len - labels[l - 1])});
+        break;
+      }
+      auto [parent, parent_fresh] = b.find_or_insert(buf + labels[l], suffix, hashes[l]);
+      links.push_back({node, parent, uint8_t(len - labels[l - 1])});
+      node = parent;
+      fresh = parent_fresh;
     }
   }
 
-  // 2. RRsets: the records of each node, in source order.
-  std::vector<uint32_t> order(records.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-    if (owner_node[x] != owner_node[y]) return owner_node[x] < owner_node[y];
-    return records[x].type < records[y].type;
-  });
-  std::vector<const RecordData*> group;
+  // 2. RRsets: the records of each node in source order (a counting sort by node), into
+  // arenas sized for them.
+  std::vector<uint32_t> first(b.shard_count() + 1, 0);  // dense node numbers: shard by shard
+  for (size_t s = 0; s < b.shard_count(); ++s) first[s + 1] = first[s] + b.nodes_in(s);
+  auto dense = [&](uint32_t id) { return first[id >> kShardShift] + (id & kIndexMask); };
+  std::vector<uint32_t> at(first.back() + 1, 0);
+  std::vector<size_t> wire_bytes(b.shard_count(), 0), shard_records(b.shard_count(), 0);
+  for (size_t i = 0; i < records.size(); ++i) {
+    ++at[dense(owner_node[i]) + 1];
+    wire_bytes[owner_node[i] >> kShardShift] += 10 + records[i].rdata.size();
+    ++shard_records[owner_node[i] >> kShardShift];
+  }
+  for (size_t k = 1; k < at.size(); ++k) at[k] += at[k - 1];
+  for (size_t s = 0; s < b.shard_count(); ++s) b.reserve(s, shard_records[s], wire_bytes[s]);
+  std::vector<const RecordData*> order(records.size());
+  for (size_t i = 0; i < records.size(); ++i) order[at[dense(owner_node[i])]++] = &records[i];
   for (size_t g = 0; g < order.size();) {
-    const uint32_t ni = owner_node[order[g]];
-    group.clear();
-    for (; g < order.size() && owner_node[order[g]] == ni; ++g) group.push_back(&records[order[g]]);
-    b.set_records(ni, group);
+    const uint32_t ni = owner_node[size_t(order[g] - records.data())];
+    size_t end = g;
+    while (end < order.size() && owner_node[size_t(order[end] - records.data())] == ni) ++end;
+    b.set_records(ni, std::span(order).subspan(g, end - g));
+    g = end;
   }
 
-  // 3. Cuts, DNAMEs above, wildcard children, child counts: parents before children.
-  std::stable_sort(ids.begin(), ids.end(), [&](uint32_t x, uint32_t y) {
-    return b.node(x).name_length < b.node(y).name_length;
-  });
-  for (uint32_t ni : ids) {
-    if (ni != z.apex_) b.link(ni);
-  }
+  // 3. Cuts, DNAMEs above, wildcard children, child counts: parents before children (a
+  // counting sort by name length).
+  std::vector<uint32_t> by_length(kMaxNameLength + 2, 0);
+  for (const Link& l : links) ++by_length[l.length + 1];
+  for (size_t k = 1; k < by_length.size(); ++k) by_length[k] += by_length[k - 1];
+  std::vector<Link> sorted(links.size());
+  for (const Link& l : links) sorted[by_length[l.length]++] = l;
+  links.clear();
+  links.shrink_to_fit();
+  for (const Link& l : sorted) b.link(l.node, l.parent);
   b.finish();
   if (z.rrset(z.apex(), type::SOA) == nullptr) return Error(zone.source, "no SOA at the apex");
   build_negative_soa(z, *z.rrset(z.apex(), type::SOA), z.negative_soa_);

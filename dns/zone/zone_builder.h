@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "dns/zone/compiled_zone.h"
@@ -25,12 +26,19 @@ class ZoneBuilder {
   Node& writable(uint32_t id);
   // A new node (no records, no links): its id.
   uint32_t insert(const uint8_t* lower_name, size_t len, uint32_t hash);
+  // The node of a name, made when there is none (then `second` is true).
+  std::pair<uint32_t, bool> find_or_insert(const uint8_t* lower_name, size_t len, uint32_t hash);
+  size_t shard_count() const { return shards_.size(); }
+  size_t nodes_in(size_t shard) const;
+  // Room for `rrsets` more RRsets and `wire_bytes` more RR bytes in a shard.
+  void reserve(size_t shard, size_t rrsets, size_t wire_bytes);
   // Takes the node out of its table (and its parent's counts); its id stays unused. Returns
   // the parent's id.
   uint32_t remove(uint32_t id);
   // Sets a node's links from its parent, which must have its own: the cut and DNAME above it,
   // the parent's wildcard child and child count. Returns the parent's id.
   uint32_t link(uint32_t id);
+  void link(uint32_t id, uint32_t parent);  // the same when the parent is known
   const uint8_t* name(const Node& node) const;
   bool has(const Node& node, uint16_t type) const;
   // Replaces the records of a node: `records` (in source order, one owner) grouped by type,
