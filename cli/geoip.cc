@@ -84,7 +84,7 @@ int geoip_lookup(const Context& ctx, const std::string& address, bool json) {
   if (json) {
     Json out = {{"address", address}, {"found", found->found}, {"db", it->second}};
     if (found->found) {
-      out["network"] = dns::network_text(found->network);
+      out["network"] = found->network.text();
       out["country"] = l.country;
       out["continent"] = l.continent;
       out["latitude"] = l.has_coordinates ? Json(l.latitude) : Json(nullptr);
@@ -98,7 +98,7 @@ int geoip_lookup(const Context& ctx, const std::string& address, bool json) {
               << " (clients here get a pool's configured order)\n";
     return kExitOk;
   }
-  std::cout << address << ": network " << dns::network_text(found->network) << ", country "
+  std::cout << address << ": network " << found->network.text() << ", country "
             << (l.country.empty() ? "-" : l.country) << ", continent "
             << (l.continent.empty() ? "-" : l.continent);
   if (l.has_coordinates) std::cout << ", location " << l.latitude << "," << l.longitude;

@@ -1,9 +1,7 @@
 // cli/settings.cc: cdnctl set|get|unset. Settings are versioned like zones; only known keys
 // with valid values are accepted, so a daemon never has to refuse one at reload.
-#include <arpa/inet.h>
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -11,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "common/net/endpoint.h"
 #include "common/store/health_config.h"
 
 namespace cdn::cli {
@@ -18,23 +17,10 @@ namespace {
 
 // "" when `text` is a literal address with a port: 192.0.2.1:53 or [2001:db8::1]:53.
 std::string check_endpoint(const std::string& text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return "missing :port";
-  std::string host = text.substr(0, colon);
-  std::string port = text.substr(colon + 1);
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
-      value > 65535) {
-    return "bad port \"" + port + "\"";
-  }
-  unsigned char buf[16];
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), buf) == 1) return "";
-    return "bad IPv6 address \"" + host + "\"";
-  }
-  if (inet_pton(AF_INET, host.c_str(), buf) == 1) return "";
-  return "bad address \"" + host + "\" (IPv4, or IPv6 in brackets)";
+  auto endpoint = net::parse_endpoint(text);
+  if (!endpoint) return endpoint.error().what;
+  if (endpoint->port() == 0) return "port 0: give the port to listen on";
+  return "";
 }
 
 std::string check_endpoint_list(const std::string& text) {

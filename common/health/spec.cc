@@ -1,8 +1,6 @@
 // common/health/spec.cc: check kinds, the rules of a valid check, and its JSON form.
 #include "common/health/spec.h"
 
-#include <arpa/inet.h>
-
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -13,6 +11,7 @@
 
 #include "common/enum_text.h"
 #include "common/net/endpoint.h"
+#include "common/net/prefix.h"
 
 namespace cdn::health {
 
@@ -69,9 +68,7 @@ Status validate_dns_options(const DnsOptions& options) {
     return Error("dns.rcode", "unknown rcode '" + options.rcode + "' (NOERROR, NXDOMAIN, ...)");
   }
   if (!options.expect_address.empty()) {
-    unsigned char buf[16];
-    if (inet_pton(AF_INET, options.expect_address.c_str(), buf) != 1 &&
-        inet_pton(AF_INET6, options.expect_address.c_str(), buf) != 1) {
+    if (!net::parse_address(options.expect_address)) {
       return Error("dns.expect_address", "'" + options.expect_address + "' is not an IP address");
     }
   }

@@ -93,4 +93,44 @@ Result<Prefix> parse_prefix(std::string_view text) {
   return prefix;
 }
 
+Bits128 address_value(const Address& address) noexcept {
+  Bits128 v = 0;
+  const int n = address.family == Family::V4 ? 4 : 16;
+  for (int i = 0; i < n; ++i) v = v << 8 | address.bytes[size_t(i)];
+  return v;
+}
+
+Address address_from_value(Family family, Bits128 value) noexcept {
+  Address a;
+  a.family = family;
+  const int n = family == Family::V4 ? 4 : 16;
+  for (int i = n; i-- > 0;) {
+    a.bytes[size_t(i)] = uint8_t(value);
+    value >>= 8;
+  }
+  return a;
+}
+
+Bits128 prefix_mask(Family family, int length) noexcept {
+  const int bits = address_bits(family);
+  if (length <= 0) return 0;
+  Bits128 all = bits == 128 ? ~Bits128(0) : (Bits128(1) << bits) - 1;
+  if (length >= bits) return all;
+  return all & ~((Bits128(1) << (bits - length)) - 1);
+}
+
+Prefix prefix_of(const Address& address, int length) noexcept {
+  Prefix p;
+  p.length = uint8_t(length);
+  p.address = address_from_value(address.family,
+                                 address_value(address) & prefix_mask(address.family, length));
+  return p;
+}
+
+bool contains(const Prefix& outer, const Prefix& inner) noexcept {
+  if (outer.address.family != inner.address.family || inner.length < outer.length) return false;
+  const Bits128 mask = prefix_mask(outer.address.family, outer.length);
+  return (address_value(inner.address) & mask) == address_value(outer.address);
+}
+
 }  // namespace cdn::net

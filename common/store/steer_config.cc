@@ -1,13 +1,12 @@
 #include "common/store/steer_config.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
 
 #include "common/availability.h"
+#include "common/net/prefix.h"
 #include "common/store/db.h"
 
 namespace cdn::store {
@@ -74,48 +73,23 @@ std::string check_object_name(const std::string& name) {
 }
 
 std::string check_ipv4(const std::string& text) {
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, text.c_str(), buf) == 1) return "";
-  if (inet_pton(AF_INET6, text.c_str(), buf) == 1) return "an IPv6 address where IPv4 is expected";
+  auto a = net::parse_address(text);
+  if (a && a->family == net::Family::V4) return "";
+  if (a) return "an IPv6 address where IPv4 is expected";
   return "not a literal IPv4 address";
 }
 
 std::string check_ipv6(const std::string& text) {
-  unsigned char buf[16];
-  if (inet_pton(AF_INET6, text.c_str(), buf) == 1) return "";
-  if (inet_pton(AF_INET, text.c_str(), buf) == 1) return "an IPv4 address where IPv6 is expected";
+  auto a = net::parse_address(text);
+  if (a && a->family == net::Family::V6) return "";
+  if (a) return "an IPv4 address where IPv6 is expected";
   return "not a literal IPv6 address";
 }
 
 Result<std::string> canonical_prefix(const std::string& text) {
-  size_t slash = text.find('/');
-  if (slash == std::string::npos) return Error(text, "not a prefix (ADDRESS/LENGTH)");
-  std::string address = text.substr(0, slash);
-  std::string length = text.substr(slash + 1);
-  unsigned char buf[16] = {};
-  int family = AF_INET;
-  int bits = 32;
-  if (inet_pton(AF_INET, address.c_str(), buf) != 1) {
-    if (inet_pton(AF_INET6, address.c_str(), buf) != 1) {
-      return Error(text, "not an IPv4 or IPv6 address: " + address);
-    }
-    family = AF_INET6;
-    bits = 128;
-  }
-  int len = -1;
-  auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), len);
-  if (length.empty() || ec != std::errc() || end != length.data() + length.size() || len < 0 ||
-      len > bits) {
-    return Error(text, "bad prefix length \"" + length + "\" (0.." + std::to_string(bits) + ")");
-  }
-  for (int bit = len; bit < bits; ++bit) {
-    if (buf[bit / 8] & (0x80 >> (bit % 8))) {
-      return Error(text, "host bits set after /" + std::to_string(len));
-    }
-  }
-  char out[INET6_ADDRSTRLEN];
-  inet_ntop(family, buf, out, sizeof out);
-  return std::string(out) + "/" + std::to_string(len);
+  auto prefix = net::parse_prefix(text);
+  if (!prefix) return prefix.error();
+  return prefix->text();
 }
 
 std::vector<Error> validate_steer_config(const SteerConfig& config) {

@@ -259,14 +259,14 @@ struct Sections {
   uint16_t an = 0, ns = 0, ar = 0;
 };
 
-Address resolver_address(const sockaddr_storage* peer) {
-  Address a;
+net::Address resolver_address(const sockaddr_storage* peer) {
+  net::Address a;
   if (peer != nullptr && peer->ss_family == AF_INET) {
     const auto& v4 = reinterpret_cast<const sockaddr_in&>(*peer);
     std::memcpy(a.bytes.data(), &v4.sin_addr, 4);
   } else if (peer != nullptr && peer->ss_family == AF_INET6) {
     const auto& v6 = reinterpret_cast<const sockaddr_in6&>(*peer);
-    a.family = kIpv6;
+    a.family = net::Family::V6;
     std::memcpy(a.bytes.data(), &v6.sin6_addr, 16);
   }
   return a;

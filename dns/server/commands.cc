@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/control/messages.h"
+#include "common/net/prefix.h"
 #include "dns/server/server.h"
 #include "dns/steer/explain.h"
-#include "dns/steer/network.h"
 #include "dns/steer/served.h"
 
 namespace cdn::dns {
@@ -57,12 +57,12 @@ std::vector<control::Command> Server::commands(Server& server) {
         std::vector<store::LatencyEntry> rtts;
         for (size_t i = 0; i < request.rtt.size(); ++i) {
           const auto& r = request.rtt[i];
-          auto network = parse_network(r.prefix);
+          auto network = net::parse_prefix(r.prefix);
           if (!network) {
             return control::error_reply("edge-state: rtt[" + std::to_string(i) +
                                         "].prefix: " + network.error().text());
           }
-          rtts.push_back({network_text(*network), r.edge, r.ms});
+          rtts.push_back({network->text(), r.edge, r.ms});
         }
         auto applied = server.report_edges(request.edges);
         if (!applied) return control::error_reply(applied.error().text());

@@ -21,9 +21,11 @@ uint64_t fnv1a(uint64_t h, const void* data, size_t len) {
 }
 
 // -ln(u) / weight for (client network, edge): the rendezvous key, smaller first.
-double tie_key(const Network& client, const Edge& edge) {
+double tie_key(const net::Prefix& client, const Edge& edge) {
   uint64_t h = 14695981039346656037ull;
-  const uint8_t head[2] = {client.address.family, client.length};
+  // The family as it always went into the key (4 or 6), so ties break as they did.
+  const uint8_t head[2] = {uint8_t(client.address.family == net::Family::V4 ? 4 : 6),
+                           client.length};
   h = fnv1a(h, head, sizeof head);
   h = fnv1a(h, client.address.bytes.data(), client.address.bytes.size());
   h = fnv1a(h, edge.name.data(), edge.name.size());
@@ -39,7 +41,7 @@ double tie_key(const Network& client, const Edge& edge) {
 
 // Sorts by score, then orders each tie group by rendezvous key.
 void order_scores(std::vector<EdgeScore>& scores, const SteeringSet& set, const CompiledPool& pool,
-                  const Network& client) {
+                  const net::Prefix& client) {
   std::sort(scores.begin(), scores.end(), [](const EdgeScore& a, const EdgeScore& b) {
     return a.score != b.score ? a.score < b.score : a.edge < b.edge;
   });
@@ -60,34 +62,35 @@ void order_scores(std::vector<EdgeScore>& scores, const SteeringSet& set, const 
   }
 }
 
-// Splits `net` until no latency prefix lies strictly inside a piece.
-void split_around(const Network& net, const std::vector<Network>& inside, uint32_t location,
-                  std::vector<GeoNetwork>& out) {
+// Splits `whole` until no latency prefix lies strictly inside a piece.
+void split_around(const net::Prefix& whole, const std::vector<net::Prefix>& inside,
+                  uint32_t location, std::vector<GeoNetwork>& out) {
   bool split = false;
   for (const auto& l : inside)
-    if (l.length > net.length && contains(net, l)) {
+    if (l.length > whole.length && net::contains(whole, l)) {
       split = true;
       break;
     }
   if (!split) {
-    out.push_back({net, location});
+    out.push_back({whole, location});
     return;
   }
-  const uint8_t family = net.address.family;
-  Network left = net, right = net;
-  left.length = right.length = uint8_t(net.length + 1);
-  right.address = address_from_value(
-      family, address_value(net.address) | Bits128(1) << (address_bits(family) - left.length));
+  const net::Family family = whole.address.family;
+  net::Prefix left = whole, right = whole;
+  left.length = right.length = uint8_t(whole.length + 1);
+  right.address = net::address_from_value(
+      family, net::address_value(whole.address) | net::Bits128(1)
+                                                      << (net::address_bits(family) - left.length));
   split_around(left, inside, location, out);
   split_around(right, inside, location, out);
 }
 
 std::vector<GeoNetwork> split_by_latency(const GeoNetworks& geo, const LatencyMap* latency) {
   if (latency == nullptr || latency->empty()) return geo.networks;
-  const std::vector<Network> prefixes = latency->prefixes();
+  const std::vector<net::Prefix> prefixes = latency->prefixes();
   std::vector<GeoNetwork> out;
   out.reserve(geo.networks.size());
-  std::vector<Network> inside;
+  std::vector<net::Prefix> inside;
   for (const auto& g : geo.networks) {
     inside.clear();
     auto it = std::lower_bound(prefixes.begin(), prefixes.end(), g.network);
@@ -110,9 +113,9 @@ Status check_config(const SteeringConfig& config) {
     if (!(e.latitude >= -90 && e.latitude <= 90) || !(e.longitude >= -180 && e.longitude <= 180))
       return Error(where, "latitude/longitude out of range");
     for (const auto& a : e.ipv4)
-      if (a.family != kIpv4) return Error(where, address_text(a) + " is not IPv4");
+      if (a.family != net::Family::V4) return Error(where, a.text() + " is not IPv4");
     for (const auto& a : e.ipv6)
-      if (a.family != kIpv6) return Error(where, address_text(a) + " is not IPv6");
+      if (a.family != net::Family::V6) return Error(where, a.text() + " is not IPv6");
   }
   for (const auto& p : config.pools) {
     const std::string where = "pool " + p.name;
@@ -158,16 +161,16 @@ double haversine_km(double lat1, double lon1, double lat2, double lon2) noexcept
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
-void LatencyMap::set(const Network& client, std::string_view edge, double rtt_ms) {
+void LatencyMap::set(const net::Prefix& client, std::string_view edge, double rtt_ms) {
   entries_[client][std::string(edge)] = rtt_ms;
-  (client.address.family == kIpv4 ? lengths_v4_ : lengths_v6_)[client.length] = true;
+  (client.address.family == net::Family::V4 ? lengths_v4_ : lengths_v6_)[client.length] = true;
 }
 
-std::optional<double> LatencyMap::rtt_ms(const Network& client, std::string_view edge) const {
-  const auto& lengths = client.address.family == kIpv4 ? lengths_v4_ : lengths_v6_;
+std::optional<double> LatencyMap::rtt_ms(const net::Prefix& client, std::string_view edge) const {
+  const auto& lengths = client.address.family == net::Family::V4 ? lengths_v4_ : lengths_v6_;
   for (int len = client.length; len >= 0; --len) {
     if (!lengths[size_t(len)]) continue;
-    auto it = entries_.find(network_of(client.address, len));
+    auto it = entries_.find(net::prefix_of(client.address, len));
     if (it == entries_.end()) continue;
     auto rtt = it->second.find(edge);
     if (rtt != it->second.end()) return rtt->second;
@@ -175,14 +178,14 @@ std::optional<double> LatencyMap::rtt_ms(const Network& client, std::string_view
   return std::nullopt;
 }
 
-std::vector<Network> LatencyMap::prefixes() const {
-  std::vector<Network> out;
+std::vector<net::Prefix> LatencyMap::prefixes() const {
+  std::vector<net::Prefix> out;
   out.reserve(entries_.size());
   for (const auto& [network, _] : entries_) out.push_back(network);
   return out;  // std::map keeps them sorted
 }
 
-EdgeScore score_edge(const Edge& edge, const Location& location, const Network& client,
+EdgeScore score_edge(const Edge& edge, const Location& location, const net::Prefix& client,
                      const LatencyMap* latency) {
   EdgeScore s;
   s.distance_km =
@@ -198,7 +201,7 @@ EdgeScore score_edge(const Edge& edge, const Location& location, const Network& 
 }
 
 std::vector<EdgeScore> rank_edges(const SteeringSet& set, const CompiledPool& pool,
-                                  const Location& location, const Network& client,
+                                  const Location& location, const net::Prefix& client,
                                   const LatencyMap* latency) {
   std::vector<EdgeScore> scores;
   scores.reserve(pool.edges.size());
@@ -273,11 +276,11 @@ Result<SteeringSet> compile_steering(const SteeringConfig& config, const GeoNetw
         }
         id = it->second;
       }
-      (g.network.address.family == kIpv4 ? v4 : v6).push_back({g.network, id});
+      (g.network.address.family == net::Family::V4 ? v4 : v6).push_back({g.network, id});
     }
-    auto t4 = PrefixTable::build(kIpv4, std::move(v4), kUnknownLocationRanking);
+    auto t4 = PrefixTable::build(net::Family::V4, std::move(v4), kUnknownLocationRanking);
     if (!t4) return Error("pool " + pool.name, t4.error().text());
-    auto t6 = PrefixTable::build(kIpv6, std::move(v6), kUnknownLocationRanking);
+    auto t6 = PrefixTable::build(net::Family::V6, std::move(v6), kUnknownLocationRanking);
     if (!t6) return Error("pool " + pool.name, t6.error().text());
     pool.ipv4 = std::move(*t4);
     pool.ipv6 = std::move(*t6);
@@ -285,12 +288,12 @@ Result<SteeringSet> compile_steering(const SteeringConfig& config, const GeoNetw
   return set;
 }
 
-PrefixTable::Match CompiledPool::lookup(const Address& client) const noexcept {
-  if (client.family == kIpv4) return ipv4.lookup(client);
+PrefixTable::Match CompiledPool::lookup(const net::Address& client) const noexcept {
+  if (client.family == net::Family::V4) return ipv4.lookup(client);
   static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (std::equal(kMapped, kMapped + 12, client.bytes.begin())) {
-    Address v4;
-    v4.family = kIpv4;
+    net::Address v4;
+    v4.family = net::Family::V4;
     std::copy(client.bytes.begin() + 12, client.bytes.end(), v4.bytes.begin());
     PrefixTable::Match m = ipv4.lookup(v4);
     m.prefix_length = uint8_t(m.prefix_length + 96);

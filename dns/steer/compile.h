@@ -44,14 +44,14 @@ double haversine_km(double lat1, double lon1, double lat2, double lon2) noexcept
 // Measured round trips from client networks to edges.
 class LatencyMap {
  public:
-  void set(const Network& client, std::string_view edge, double rtt_ms);
+  void set(const net::Prefix& client, std::string_view edge, double rtt_ms);
   // From the longest client prefix containing `client` with an RTT for `edge`.
-  std::optional<double> rtt_ms(const Network& client, std::string_view edge) const;
-  std::vector<Network> prefixes() const;  // sorted
+  std::optional<double> rtt_ms(const net::Prefix& client, std::string_view edge) const;
+  std::vector<net::Prefix> prefixes() const;  // sorted
   bool empty() const { return entries_.empty(); }
 
  private:
-  std::map<Network, std::map<std::string, double, std::less<>>> entries_;
+  std::map<net::Prefix, std::map<std::string, double, std::less<>>> entries_;
   std::array<bool, 129> lengths_v4_{};  // which prefix lengths have entries
   std::array<bool, 129> lengths_v6_{};
 };
@@ -64,11 +64,11 @@ struct EdgeScore {
 };
 
 // One edge for a client network at `location` (which has coordinates).
-EdgeScore score_edge(const Edge& edge, const Location& location, const Network& client,
+EdgeScore score_edge(const Edge& edge, const Location& location, const net::Prefix& client,
                      const LatencyMap* latency);
 // All of a pool's edges, best first, ties spread as described above.
 std::vector<EdgeScore> rank_edges(const SteeringSet& set, const CompiledPool& pool,
-                                  const Location& location, const Network& client,
+                                  const Location& location, const net::Prefix& client,
                                   const LatencyMap* latency);
 
 // Checks the config (names, references, fallback chains, marks) and compiles every pool.

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/net/prefix.h"
 #include "dns/steer/model.h"
-#include "dns/steer/network.h"
 #include "dns/steer/prefix_table.h"
 
 namespace cdn::dns {
@@ -51,7 +51,7 @@ struct CompiledPool {
   }
   // The client's network. An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as dual-stack sockets
   // give) is looked up as IPv4, its prefix length then counted in IPv6 bits (96 + n).
-  PrefixTable::Match lookup(const Address& client) const noexcept;
+  PrefixTable::Match lookup(const net::Address& client) const noexcept;
 };
 
 struct SteeringSet {

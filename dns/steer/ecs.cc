@@ -5,16 +5,16 @@
 
 namespace cdn::dns {
 
-SteeringClient steering_client(const ClientSubnet* ecs, const Address& resolver) noexcept {
+SteeringClient steering_client(const ClientSubnet* ecs, const net::Address& resolver) noexcept {
   SteeringClient c;
   c.address = resolver;
   if (ecs == nullptr) return c;
   c.from_ecs = true;
   if (ecs->source_prefix == 0) return c;  // resolver's address, scope 0
-  Address a;
-  a.family = ecs->family == 1 ? kIpv4 : kIpv6;
-  const uint8_t limit = a.family == kIpv4 ? kMaxEcsSourceV4 : kMaxEcsSourceV6;
-  std::copy(ecs->address, ecs->address + (a.family == kIpv4 ? 4 : 16), a.bytes.begin());
+  net::Address a;
+  a.family = ecs->family == 1 ? net::Family::V4 : net::Family::V6;
+  const uint8_t limit = a.family == net::Family::V4 ? kMaxEcsSourceV4 : kMaxEcsSourceV6;
+  std::copy(ecs->address, ecs->address + (a.family == net::Family::V4 ? 4 : 16), a.bytes.begin());
   c.source_prefix = std::min(ecs->source_prefix, limit);
   // The query's address has no bits beyond its source prefix (parse_query checks RFC 7871 6);
   // only a longer prefix than we use needs cutting, byte-wise: no 128-bit arithmetic per query.

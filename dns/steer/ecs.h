@@ -9,7 +9,7 @@
 #pragma once
 #include <cstdint>
 
-#include "dns/steer/network.h"
+#include "common/net/prefix.h"
 #include "dns/wire/query.h"
 
 namespace cdn::dns {
@@ -18,13 +18,13 @@ inline constexpr uint8_t kMaxEcsSourceV4 = 24;
 inline constexpr uint8_t kMaxEcsSourceV6 = 56;
 
 struct SteeringClient {
-  Address address;            // what to look up
+  net::Address address;       // what to look up
   bool from_ecs = false;      // the address came from the ECS option
   uint8_t source_prefix = 0;  // with ECS: the source prefix as truncated (0: use no subnet)
 };
 
 // `ecs`: the query's option, or null when it has none. `resolver`: the packet's source address.
-SteeringClient steering_client(const ClientSubnet* ecs, const Address& resolver) noexcept;
+SteeringClient steering_client(const ClientSubnet* ecs, const net::Address& resolver) noexcept;
 // The SCOPE PREFIX-LENGTH to send for an answer whose client network has `matched_length`.
 uint8_t ecs_scope(const SteeringClient& client, uint8_t matched_length) noexcept;
 

@@ -42,14 +42,14 @@ Result<control::Json> explain_json(const ServedSteering& steering, const Steerin
   int index = steering.find(NameView{wire->data(), wire->size(), labels, n, hashes});
   if (index < 0) return Error(std::string(name), "not a steered name");
 
-  auto resolver = parse_address(client);
+  auto resolver = net::parse_address(client);
   if (!resolver) return Error("--client", resolver.error().text());
   ClientSubnet subnet;
   bool has_ecs = !ecs.empty();
   if (has_ecs) {
-    auto network = parse_network(ecs);
+    auto network = net::parse_prefix(ecs);
     if (!network) return Error("--ecs", network.error().text());
-    subnet.family = network->address.family == kIpv4 ? 1 : 2;
+    subnet.family = network->address.family == net::Family::V4 ? 1 : 2;
     subnet.source_prefix = network->length;
     std::copy(network->address.bytes.begin(),
               network->address.bytes.begin() + (network->length + 7) / 8, subnet.address);
@@ -73,7 +73,7 @@ Result<control::Json> explain_json(const ServedSteering& steering, const Steerin
   control::Json out = control::ok_reply();
   out["name"] = std::string(name);
   out["pool"] = steering.set.pools[pool].name;
-  out["client"] = {{"address", address_text(who.address)},
+  out["client"] = {{"address", who.address.text()},
                    {"from_ecs", who.from_ecs},
                    {"source_prefix", who.source_prefix}};
   out["location"] = located ? control::Json{{"latitude", location.latitude},
@@ -85,7 +85,7 @@ Result<control::Json> explain_json(const ServedSteering& steering, const Steerin
   for (size_t i = 0; i < trace.pool_count; ++i) {
     const PoolTrace& p = trace.pools[i];
     pools.push_back({{"pool", steering.set.pools[p.pool].name},
-                     {"network", network_text(p.network)},
+                     {"network", p.network.text()},
                      {"location_known", p.location_known}});
   }
   out["networks"] = pools;
@@ -96,8 +96,8 @@ Result<control::Json> explain_json(const ServedSteering& steering, const Steerin
   for (uint16_t e : sel.chosen()) {
     const Edge& edge = steering.set.edges[answered.edges[e]];
     control::Json addresses = control::Json::array();
-    for (const auto& a : edge.ipv4) addresses.push_back(address_text(a));
-    for (const auto& a : edge.ipv6) addresses.push_back(address_text(a));
+    for (const auto& a : edge.ipv4) addresses.push_back(a.text());
+    for (const auto& a : edge.ipv6) addresses.push_back(a.text());
     answers.push_back({{"edge", edge.name}, {"addresses", addresses}});
   }
   out["answer"] = answers;

@@ -63,9 +63,9 @@ Location decode(MMDB_entry_s entry) {
   return loc;
 }
 
-Network make_network(uint8_t family, Bits128 value, int length) {
-  Network n;
-  n.address = address_from_value(family, value);
+net::Prefix make_network(net::Family family, net::Bits128 value, int length) {
+  net::Prefix n;
+  n.address = net::address_from_value(family, value);
   n.length = uint8_t(length);
   return n;
 }
@@ -73,12 +73,12 @@ Network make_network(uint8_t family, Bits128 value, int length) {
 // Walks the search tree, calling visit(network, entry) for every data record.
 class TreeWalk {
  public:
-  using Visit = std::function<void(const Network&, MMDB_entry_s)>;
+  using Visit = std::function<void(const net::Prefix&, MMDB_entry_s)>;
   TreeWalk(const MMDB_s& mmdb, const std::string& where, Visit visit)
       : mmdb_(mmdb), where_(where), visit_(std::move(visit)) {}
 
   Status run() {
-    if (mmdb_.metadata.ip_version == 4) return walk(0, 0, 0, kIpv4);
+    if (mmdb_.metadata.ip_version == 4) return walk(0, 0, 0, net::Family::V4);
     // Find the IPv4 subtree: 96 left turns from the root.
     uint32_t node = 0;
     for (int depth = 0; depth < 96; ++depth) {
@@ -90,12 +90,12 @@ class TreeWalk {
       }
       // Data above ::/96 covers all of IPv4 (data at ::/96 itself is reported by walk()).
       if (s.left_record_type == MMDB_RECORD_TYPE_DATA && depth + 1 < 96)
-        visit_(make_network(kIpv4, 0, 0), s.left_record_entry);
+        visit_(make_network(net::Family::V4, 0, 0), s.left_record_entry);
       node = kNoIpv4;
       break;
     }
     ipv4_node_ = node;
-    return walk(0, 0, 0, kIpv6);
+    return walk(0, 0, 0, net::Family::V6);
   }
 
  private:
@@ -105,29 +105,30 @@ class TreeWalk {
     return Error(where_, "corrupt search tree at node " + std::to_string(node));
   }
 
-  Status walk(uint32_t node, int depth, Bits128 value, uint8_t family) {
-    const int bits = address_bits(family);
+  Status walk(uint32_t node, int depth, net::Bits128 value, net::Family family) {
+    const int bits = net::address_bits(family);
     MMDB_search_node_s s{};
     if (MMDB_read_node(&mmdb_, node, &s) != MMDB_SUCCESS) return corrupt(node);
     for (int bit = 0; bit < 2; ++bit) {
       const int child_depth = depth + 1;
-      const Bits128 child_value = bit ? value | Bits128(1) << (bits - child_depth) : value;
+      const net::Bits128 child_value =
+          bit ? value | net::Bits128(1) << (bits - child_depth) : value;
       const uint8_t type = bit ? s.right_record_type : s.left_record_type;
       const uint64_t record = bit ? s.right_record : s.left_record;
       const MMDB_entry_s entry = bit ? s.right_record_entry : s.left_record_entry;
       if (type == MMDB_RECORD_TYPE_EMPTY) continue;
       if (type == MMDB_RECORD_TYPE_INVALID) return corrupt(node);
-      const bool at_ipv4_root = family == kIpv6 && child_depth == 96 && child_value == 0;
+      const bool at_ipv4_root = family == net::Family::V6 && child_depth == 96 && child_value == 0;
       if (type == MMDB_RECORD_TYPE_DATA) {
-        visit_(at_ipv4_root ? make_network(kIpv4, 0, 0)
+        visit_(at_ipv4_root ? make_network(net::Family::V4, 0, 0)
                             : make_network(family, child_value, child_depth),
                entry);
         continue;
       }
       // A search node.
-      if (family == kIpv6 && record == ipv4_node_) {
+      if (family == net::Family::V6 && record == ipv4_node_) {
         if (!at_ipv4_root) continue;  // an alias of the IPv4 subtree
-        if (auto ok = walk(uint32_t(record), 0, 0, kIpv4); !ok) return ok;
+        if (auto ok = walk(uint32_t(record), 0, 0, net::Family::V4); !ok) return ok;
         continue;
       }
       if (child_depth >= bits) return corrupt(node);
@@ -173,14 +174,14 @@ std::string GeoDb::database_type() const {
 uint64_t GeoDb::build_epoch() const { return impl_->mmdb.metadata.build_epoch; }
 
 Result<GeoLookup> GeoDb::lookup(std::string_view address) const {
-  auto parsed = parse_address(address);
+  auto parsed = net::parse_address(address);
   if (!parsed) return parsed.error();
   return lookup(*parsed);
 }
 
-Result<GeoLookup> GeoDb::lookup(const Address& address) const {
+Result<GeoLookup> GeoDb::lookup(const net::Address& address) const {
   sockaddr_storage ss{};
-  if (address.family == kIpv4) {
+  if (address.family == net::Family::V4) {
     auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
     sin->sin_family = AF_INET;
     std::memcpy(&sin->sin_addr, address.bytes.data(), 4);
@@ -195,22 +196,21 @@ Result<GeoLookup> GeoDb::lookup(const Address& address) const {
   MMDB_lookup_result_s r =
       MMDB_lookup_sockaddr(&impl_->mmdb, reinterpret_cast<const sockaddr*>(&ss), &error);
   if (error != MMDB_SUCCESS)
-    return Error(impl_->path.string(),
-                 "lookup " + address_text(address) + ": " + MMDB_strerror(error));
+    return Error(impl_->path.string(), "lookup " + address.text() + ": " + MMDB_strerror(error));
   GeoLookup out;
   int length = r.netmask;
   // In an IPv6 database the netmask of an IPv4 address counts the 96 bits of ::/96.
-  if (address.family == kIpv4 && ip_version() == 6) length = std::max(0, length - 96);
-  out.network = network_of(address, std::min(length, address_bits(address.family)));
+  if (address.family == net::Family::V4 && ip_version() == 6) length = std::max(0, length - 96);
+  out.network = net::prefix_of(address, std::min(length, net::address_bits(address.family)));
   if (!r.found_entry) return out;
   out.found = true;
   out.location = decode(r.entry);
   return out;
 }
 
-Status GeoDb::walk(const std::function<void(const Network&, const Location&)>& visit) const {
+Status GeoDb::walk(const std::function<void(const net::Prefix&, const Location&)>& visit) const {
   std::unordered_map<uint32_t, Location> decoded;  // by data offset: records are shared
-  TreeWalk walker(impl_->mmdb, impl_->path.string(), [&](const Network& n, MMDB_entry_s entry) {
+  TreeWalk walker(impl_->mmdb, impl_->path.string(), [&](const net::Prefix& n, MMDB_entry_s entry) {
     auto it = decoded.find(entry.offset);
     if (it == decoded.end()) it = decoded.emplace(entry.offset, decode(entry)).first;
     visit(n, it->second);
@@ -221,7 +221,7 @@ Status GeoDb::walk(const std::function<void(const Network&, const Location&)>& v
 Result<GeoNetworks> GeoDb::networks() const {
   GeoNetworks out;
   std::unordered_map<uint32_t, uint32_t> index;  // data offset -> locations index
-  TreeWalk walker(impl_->mmdb, impl_->path.string(), [&](const Network& n, MMDB_entry_s entry) {
+  TreeWalk walker(impl_->mmdb, impl_->path.string(), [&](const net::Prefix& n, MMDB_entry_s entry) {
     auto [it, added] = index.emplace(entry.offset, uint32_t(out.locations.size()));
     if (added) out.locations.push_back(decode(entry));
     out.networks.push_back({n, it->second});

@@ -19,21 +19,21 @@
 #include <string_view>
 #include <vector>
 
+#include "common/net/prefix.h"
 #include "common/result.h"
 #include "dns/steer/model.h"
-#include "dns/steer/network.h"
 
 namespace cdn::dns {
 
 struct GeoLookup {
-  bool found = false;  // false: the address is in no network with data
-  Network network;     // the database's network holding the address (IPv4 lengths for IPv4)
+  bool found = false;   // false: the address is in no network with data
+  net::Prefix network;  // the database's network holding the address (IPv4 lengths for IPv4)
   Location location;
 };
 
 // Every network with data, each record decoded once: networks point into `locations`.
 struct GeoNetwork {
-  Network network;
+  net::Prefix network;
   uint32_t location = 0;
 };
 struct GeoNetworks {
@@ -50,10 +50,10 @@ class GeoDb {
   GeoDb& operator=(GeoDb&&) noexcept;
   ~GeoDb();
 
-  Result<GeoLookup> lookup(const Address& address) const;
+  Result<GeoLookup> lookup(const net::Address& address) const;
   Result<GeoLookup> lookup(std::string_view address) const;  // "192.0.2.1", "2001:db8::1"
   // Calls `visit` for every network with data. Fails on a corrupt tree.
-  Status walk(const std::function<void(const Network&, const Location&)>& visit) const;
+  Status walk(const std::function<void(const net::Prefix&, const Location&)>& visit) const;
   Result<GeoNetworks> networks() const;
 
   const std::filesystem::path& path() const;

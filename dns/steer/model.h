@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/net/prefix.h"
 #include "common/steer_defaults.h"
-#include "dns/steer/network.h"
 
 namespace cdn::dns {
 
@@ -17,8 +17,8 @@ struct Edge {
   std::string site;  // "fra1"
   double latitude = 0;
   double longitude = 0;
-  std::vector<Address> ipv4;                          // answered as A
-  std::vector<Address> ipv6;                          // answered as AAAA
+  std::vector<net::Address> ipv4;                     // answered as A
+  std::vector<net::Address> ipv6;                     // answered as AAAA
   uint32_t capacity = steer_defaults::kEdgeCapacity;  // reported load is 0..1 of it
   uint32_t weight = steer_defaults::kEdgeWeight;  // share among edges tied on score; 0 counts as 1
 };

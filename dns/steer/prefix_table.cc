@@ -7,19 +7,21 @@ namespace cdn::dns {
 namespace {
 
 struct Block {
-  Bits128 start;
+  net::Bits128 start;
   int length;
   uint32_t ranking;
 };
 
-Bits128 last_address(uint8_t family) { return prefix_mask(family, address_bits(family)); }
-
-// The number of addresses in a block of `length` minus one (fits for length 0 of IPv6 too).
-Bits128 span_of(uint8_t family, int length) {
-  return last_address(family) & ~prefix_mask(family, length);
+net::Bits128 last_address(net::Family family) {
+  return net::prefix_mask(family, net::address_bits(family));
 }
 
-int trailing_zeros(Bits128 v, int bits) {
+// The number of addresses in a block of `length` minus one (fits for length 0 of IPv6 too).
+net::Bits128 span_of(net::Family family, int length) {
+  return last_address(family) & ~net::prefix_mask(family, length);
+}
+
+int trailing_zeros(net::Bits128 v, int bits) {
   if (v == 0) return bits;
   const uint64_t low = uint64_t(v);
   if (low != 0) return __builtin_ctzll(low);
@@ -27,14 +29,14 @@ int trailing_zeros(Bits128 v, int bits) {
 }
 
 // Pushes a block, then merges the top two while they are siblings with the same ranking.
-void push_merging(uint8_t family, std::vector<Block>& stack, Block block) {
-  const int bits = address_bits(family);
+void push_merging(net::Family family, std::vector<Block>& stack, Block block) {
+  const int bits = net::address_bits(family);
   stack.push_back(block);
   while (stack.size() >= 2) {
     Block& left = stack[stack.size() - 2];
     const Block& right = stack.back();
     if (left.length != right.length || left.length == 0 || left.ranking != right.ranking) break;
-    const Bits128 size_bit = Bits128(1) << (bits - left.length);
+    const net::Bits128 size_bit = net::Bits128(1) << (bits - left.length);
     if ((left.start & size_bit) != 0 || right.start != (left.start | size_bit)) break;
     left.length -= 1;
     stack.pop_back();
@@ -42,14 +44,14 @@ void push_merging(uint8_t family, std::vector<Block>& stack, Block block) {
 }
 
 // Covers [low, high] with the fewest aligned blocks, left to right.
-void fill_range(uint8_t family, std::vector<Block>& stack, Bits128 low, Bits128 high,
+void fill_range(net::Family family, std::vector<Block>& stack, net::Bits128 low, net::Bits128 high,
                 uint32_t ranking) {
-  const int bits = address_bits(family);
+  const int bits = net::address_bits(family);
   for (;;) {
     int k = trailing_zeros(low, bits);  // the largest aligned block starting at `low` is 2^k
     while (k > 0 && (high - low) < span_of(family, bits - k)) --k;
     push_merging(family, stack, {low, bits - k, ranking});
-    const Bits128 end = low + span_of(family, bits - k);
+    const net::Bits128 end = low + span_of(family, bits - k);
     if (end >= high) return;
     low = end + 1;
   }
@@ -57,23 +59,24 @@ void fill_range(uint8_t family, std::vector<Block>& stack, Bits128 low, Bits128 
 
 }  // namespace
 
-Result<std::vector<RankedPrefix>> merge_prefixes(uint8_t family, std::vector<RankedPrefix> prefixes,
+Result<std::vector<RankedPrefix>> merge_prefixes(net::Family family,
+                                                 std::vector<RankedPrefix> prefixes,
                                                  uint32_t fill) {
   for (const auto& p : prefixes)
     if (p.network.address.family != family)
-      return Error(network_text(p.network), "prefix of the other address family");
+      return Error(p.network.text(), "prefix of the other address family");
   std::sort(prefixes.begin(), prefixes.end(),
             [](const RankedPrefix& a, const RankedPrefix& b) { return a.network < b.network; });
   std::vector<Block> stack;
   stack.reserve(prefixes.size() + 64);
-  Bits128 next = 0;   // the first address not covered yet
-  bool done = false;  // the last address is covered
+  net::Bits128 next = 0;  // the first address not covered yet
+  bool done = false;      // the last address is covered
   for (const auto& p : prefixes) {
-    const Bits128 start = address_value(p.network.address);
-    if (done || start < next) return Error(network_text(p.network), "overlaps another prefix");
+    const net::Bits128 start = net::address_value(p.network.address);
+    if (done || start < next) return Error(p.network.text(), "overlaps another prefix");
     if (start > next) fill_range(family, stack, next, start - 1, fill);
     push_merging(family, stack, {start, p.network.length, p.ranking});
-    const Bits128 end = start + span_of(family, p.network.length);
+    const net::Bits128 end = start + span_of(family, p.network.length);
     if (end == last_address(family))
       done = true;
     else
@@ -84,7 +87,7 @@ Result<std::vector<RankedPrefix>> merge_prefixes(uint8_t family, std::vector<Ran
   out.reserve(stack.size());
   for (const auto& b : stack) {
     RankedPrefix r;
-    r.network.address = address_from_value(family, b.start);
+    r.network.address = net::address_from_value(family, b.start);
     r.network.length = uint8_t(b.length);
     r.ranking = b.ranking;
     out.push_back(r);
@@ -92,7 +95,7 @@ Result<std::vector<RankedPrefix>> merge_prefixes(uint8_t family, std::vector<Ran
   return out;
 }
 
-Result<PrefixTable> PrefixTable::build(uint8_t family, std::vector<RankedPrefix> prefixes,
+Result<PrefixTable> PrefixTable::build(net::Family family, std::vector<RankedPrefix> prefixes,
                                        uint32_t fill) {
   auto merged = merge_prefixes(family, std::move(prefixes), fill);
   if (!merged) return merged.error();
@@ -101,13 +104,13 @@ Result<PrefixTable> PrefixTable::build(uint8_t family, std::vector<RankedPrefix>
   const size_t n = merged->size();
   t.rankings_.reserve(n);
   t.lengths_.reserve(n);
-  if (family == kIpv4)
+  if (family == net::Family::V4)
     t.starts_v4_.reserve(n);
   else
     t.starts_v6_.reserve(n);
   for (const auto& p : *merged) {
-    const Bits128 start = address_value(p.network.address);
-    if (family == kIpv4)
+    const net::Bits128 start = net::address_value(p.network.address);
+    if (family == net::Family::V4)
       t.starts_v4_.push_back(uint32_t(start));
     else
       t.starts_v6_.push_back(start);
@@ -117,14 +120,14 @@ Result<PrefixTable> PrefixTable::build(uint8_t family, std::vector<RankedPrefix>
   return t;
 }
 
-PrefixTable::Match PrefixTable::lookup(const Address& address) const noexcept {
+PrefixTable::Match PrefixTable::lookup(const net::Address& address) const noexcept {
   if (rankings_.empty() || address.family != family_) return {};
   size_t i;
-  if (family_ == kIpv4) {
-    const uint32_t key = uint32_t(address_value(address));
+  if (family_ == net::Family::V4) {
+    const uint32_t key = uint32_t(net::address_value(address));
     i = size_t(std::upper_bound(starts_v4_.begin(), starts_v4_.end(), key) - starts_v4_.begin());
   } else {
-    const Bits128 key = address_value(address);
+    const net::Bits128 key = net::address_value(address);
     i = size_t(std::upper_bound(starts_v6_.begin(), starts_v6_.end(), key) - starts_v6_.begin());
   }
   // The first entry starts at address 0, so i >= 1.
@@ -133,15 +136,15 @@ PrefixTable::Match PrefixTable::lookup(const Address& address) const noexcept {
 
 RankedPrefix PrefixTable::entry(size_t i) const {
   RankedPrefix r;
-  r.network.address =
-      address_from_value(family_, family_ == kIpv4 ? Bits128(starts_v4_[i]) : starts_v6_[i]);
+  r.network.address = net::address_from_value(
+      family_, family_ == net::Family::V4 ? net::Bits128(starts_v4_[i]) : starts_v6_[i]);
   r.network.length = lengths_[i];
   r.ranking = rankings_[i];
   return r;
 }
 
 size_t PrefixTable::memory_bytes() const {
-  return starts_v4_.capacity() * sizeof(uint32_t) + starts_v6_.capacity() * sizeof(Bits128) +
+  return starts_v4_.capacity() * sizeof(uint32_t) + starts_v6_.capacity() * sizeof(net::Bits128) +
          rankings_.capacity() * sizeof(uint32_t) + lengths_.capacity();
 }
 

@@ -10,13 +10,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/net/prefix.h"
 #include "common/result.h"
-#include "dns/steer/network.h"
 
 namespace cdn::dns {
 
 struct RankedPrefix {
-  Network network;
+  net::Prefix network;
   uint32_t ranking = 0;
 
   friend bool operator==(const RankedPrefix&, const RankedPrefix&) = default;
@@ -25,8 +25,8 @@ struct RankedPrefix {
 // `prefixes` must all be of `family` and must not overlap (MaxMind networks never do). The result
 // is sorted, disjoint, covers the whole family's address space and has no two siblings with the
 // same ranking.
-Result<std::vector<RankedPrefix>> merge_prefixes(uint8_t family, std::vector<RankedPrefix> prefixes,
-                                                 uint32_t fill);
+Result<std::vector<RankedPrefix>> merge_prefixes(net::Family family,
+                                                 std::vector<RankedPrefix> prefixes, uint32_t fill);
 
 class PrefixTable {
  public:
@@ -36,20 +36,20 @@ class PrefixTable {
   };
 
   PrefixTable() = default;  // empty: every lookup gives {0, 0}
-  static Result<PrefixTable> build(uint8_t family, std::vector<RankedPrefix> prefixes,
+  static Result<PrefixTable> build(net::Family family, std::vector<RankedPrefix> prefixes,
                                    uint32_t fill);
 
   // `address` must be of the table's family.
-  Match lookup(const Address& address) const noexcept;
-  uint8_t family() const { return family_; }
+  Match lookup(const net::Address& address) const noexcept;
+  net::Family family() const { return family_; }
   size_t size() const { return rankings_.size(); }
   RankedPrefix entry(size_t i) const;  // for dumps and tests
   size_t memory_bytes() const;
 
  private:
-  uint8_t family_ = kIpv4;
+  net::Family family_ = net::Family::V4;
   std::vector<uint32_t> starts_v4_;  // first address of each entry, ascending
-  std::vector<Bits128> starts_v6_;
+  std::vector<net::Bits128> starts_v6_;
   std::vector<uint32_t> rankings_;
   std::vector<uint8_t> lengths_;
 };

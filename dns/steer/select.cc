@@ -121,7 +121,7 @@ Selection select_edges(const SteeringSet& set, uint16_t pool_index, uint32_t ran
 }
 
 Selection steer(const SteeringSet& set, const SteeringStates& states, uint16_t pool,
-                const Address& client, SelectionTrace* trace) noexcept {
+                const net::Address& client, SelectionTrace* trace) noexcept {
   uint8_t longest = 0;
   for (int hop = 0;; ++hop) {
     const CompiledPool& p = set.pools[pool];
@@ -131,7 +131,7 @@ Selection steer(const SteeringSet& set, const SteeringStates& states, uint16_t p
       PoolTrace& t = trace->pools[trace->pool_count++];
       t.pool = pool;
       t.ranking = match.ranking;
-      t.network = network_of(client, match.prefix_length);
+      t.network = net::prefix_of(client, match.prefix_length);
       t.location_known = p.rankings[match.ranking].location_known;
     }
     Selection out = select_edges(set, pool, match.ranking, states_for(set, states, pool), trace);
@@ -152,14 +152,14 @@ Selection steer(const SteeringSet& set, const SteeringStates& states, uint16_t p
 }
 
 Selection explain(const SteeringSet& set, const SteeringStates& states, uint16_t pool,
-                  const Address& client, const Location* location, const LatencyMap* latency,
+                  const net::Address& client, const Location* location, const LatencyMap* latency,
                   SelectionTrace& trace) {
   trace = SelectionTrace{};
   Selection out = steer(set, states, pool, client, &trace);
   if (location == nullptr || !location->has_coordinates) return out;
   // Latency prefixes split networks at compile time, so the RTT the compiler used for the
   // client's network is the one of the longest latency prefix holding the client's address.
-  const Network client_network = network_of(client, address_bits(client.family));
+  const net::Prefix client_network = net::prefix_of(client, net::address_bits(client.family));
   for (size_t i = 0; i < trace.candidate_count; ++i) {
     CandidateTrace& c = trace.candidates[i];
     const CompiledPool& p = set.pools[c.pool];

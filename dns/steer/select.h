@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/net/prefix.h"
 #include "dns/steer/compile.h"
 #include "dns/steer/compiled_steering.h"
 #include "dns/steer/edge_state.h"
-#include "dns/steer/network.h"
 
 namespace cdn::dns {
 
@@ -66,7 +66,7 @@ bool report_edge(SteeringStates& states, const SteeringSet& set, std::string_vie
 struct PoolTrace {
   uint16_t pool = 0;
   uint32_t ranking = 0;
-  Network network;  // the matched prefix
+  net::Prefix network;  // the matched prefix
   bool location_known = false;
 };
 struct CandidateTrace {
@@ -93,11 +93,11 @@ Selection select_edges(const SteeringSet& set, uint16_t pool, uint32_t ranking,
                        std::span<const EdgeState> states, SelectionTrace* trace = nullptr) noexcept;
 // The query path: lookup, selection, fallbacks.
 Selection steer(const SteeringSet& set, const SteeringStates& states, uint16_t pool,
-                const Address& client, SelectionTrace* trace = nullptr) noexcept;
+                const net::Address& client, SelectionTrace* trace = nullptr) noexcept;
 // steer() with a trace, plus each candidate's distance, RTT and score for `location` (from the
 // MaxMind DB; null or without coordinates: no score parts).
 Selection explain(const SteeringSet& set, const SteeringStates& states, uint16_t pool,
-                  const Address& client, const Location* location, const LatencyMap* latency,
+                  const net::Address& client, const Location* location, const LatencyMap* latency,
                   SelectionTrace& trace);
 
 }  // namespace cdn::dns

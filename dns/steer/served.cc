@@ -1,8 +1,8 @@
 #include "dns/steer/served.h"
 
+#include "common/net/prefix.h"
 #include "dns/steer/compile.h"
 #include "dns/steer/geoip.h"
-#include "dns/steer/network.h"
 
 namespace cdn::dns {
 namespace {
@@ -11,8 +11,8 @@ Availability availability_of(const std::string& state) {
   return parse_availability(state).value_or(Availability::Up);
 }
 
-void append_rr(std::vector<uint8_t>& out, uint16_t type, uint32_t ttl, const Address& a) {
-  size_t len = a.family == kIpv4 ? 4 : 16;
+void append_rr(std::vector<uint8_t>& out, uint16_t type, uint32_t ttl, const net::Address& a) {
+  size_t len = a.family == net::Family::V4 ? 4 : 16;
   uint8_t fixed[10];
   put16(fixed, type);
   put16(fixed + 2, kClassIn);
@@ -73,9 +73,9 @@ Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerC
     edge.weight = uint32_t(e.weight);
     for (const auto* text : {&e.ipv4, &e.ipv6}) {
       if (text->empty()) continue;
-      auto address = parse_address(*text);
+      auto address = net::parse_address(*text);
       if (!address) return Error("edge " + e.name, address.error().text());
-      (address->family == kIpv4 ? edge.ipv4 : edge.ipv6).push_back(*address);
+      (address->family == net::Family::V4 ? edge.ipv4 : edge.ipv6).push_back(*address);
     }
     steering.edges.push_back(std::move(edge));
   }
@@ -105,7 +105,7 @@ Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerC
   }
   LatencyMap& latency = served->latency;
   for (const auto& l : config.latency) {
-    auto network = parse_network(l.prefix);
+    auto network = net::parse_prefix(l.prefix);
     if (!network) return Error("latency " + l.prefix, network.error().text());
     latency.set(*network, l.edge, l.rtt_ms);
   }

@@ -341,7 +341,7 @@ class SteeringTest(unittest.TestCase):
                              (5, 'bad rtt_ms "-3"'),
                              (6, "expected 3 fields (prefix,edge,rtt_ms), got 2"),
                              (7, "192.0.2.0/24 to fra1 is given already on line 2"),
-                             (8, 'bad prefix 10.0.0.0/33: bad prefix length "33" (0..32)'),
+                             (8, "bad prefix 10.0.0.0/33: prefix length 33 is longer than 32 bits"),
                              (9, 'bad rtt_ms "fast"')):
             self.assertIn(f"{bad}:{line}: {reason}", proc.stderr)
         self.assertNotIn(f"{bad}:2:", proc.stderr)

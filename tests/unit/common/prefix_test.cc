@@ -1,5 +1,4 @@
-// tests/unit/bgp/prefix_test.cc: tests common/net/prefix.cc (kept with the bgp tests, its main
-// user, until common gets a net test folder).
+// tests/unit/common/prefix_test.cc: tests common/net/prefix.cc: parsing, text, arithmetic.
 #include "common/net/prefix.h"
 
 #include <doctest/doctest.h>
@@ -99,3 +98,20 @@ TEST_CASE("prefixes order by family then address then length") {
 
 }  // namespace
 }  // namespace cdn::net
+
+TEST_CASE("prefix arithmetic: containment, the prefix of an address, addresses as numbers") {
+  auto outer = *cdn::net::parse_prefix("10.0.0.0/8");
+  CHECK(cdn::net::contains(outer, *cdn::net::parse_prefix("10.1.0.0/16")));
+  CHECK(cdn::net::contains(outer, outer));
+  CHECK_FALSE(cdn::net::contains(outer, *cdn::net::parse_prefix("11.0.0.0/16")));
+  CHECK_FALSE(cdn::net::contains(*cdn::net::parse_prefix("10.1.0.0/16"), outer));
+  CHECK_FALSE(cdn::net::contains(outer, *cdn::net::parse_prefix("::/0")));
+  CHECK(cdn::net::prefix_of(*cdn::net::parse_address("2001:db8:ffff::1"), 32) ==
+        *cdn::net::parse_prefix("2001:db8::/32"));
+  auto v4 = *cdn::net::parse_address("192.0.2.1");
+  CHECK(cdn::net::address_value(v4) == 0xC0000201u);
+  CHECK(cdn::net::address_from_value(cdn::net::Family::V4, 0xC0000201u) == v4);
+  CHECK(cdn::net::prefix_mask(cdn::net::Family::V4, 24) == 0xFFFFFF00u);
+  CHECK(cdn::net::prefix_mask(cdn::net::Family::V6, 0) == 0);
+  CHECK(cdn::net::prefix_mask(cdn::net::Family::V6, 128) == ~cdn::net::Bits128(0));
+}

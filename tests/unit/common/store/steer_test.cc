@@ -355,9 +355,10 @@ TEST_CASE("prefixes are canonical and have no host bits") {
   CHECK(*cdn::store::canonical_prefix("192.0.2.0/24") == "192.0.2.0/24");
   CHECK(*cdn::store::canonical_prefix("2001:DB8:0::/32") == "2001:db8::/32");
   CHECK(*cdn::store::canonical_prefix("0.0.0.0/0") == "0.0.0.0/0");
-  CHECK(cdn::store::canonical_prefix("192.0.2.1/24").error().what == "host bits set after /24");
+  CHECK(cdn::store::canonical_prefix("192.0.2.1/24").error().what ==
+        "host bits set after /24; the network is 192.0.2.0/24");
   CHECK(cdn::store::canonical_prefix("192.0.2.0/33").error().what ==
-        "bad prefix length \"33\" (0..32)");
+        "prefix length 33 is longer than 32 bits");
   CHECK_FALSE(cdn::store::canonical_prefix("192.0.2.0"));
   CHECK_FALSE(cdn::store::canonical_prefix("example.com/24"));
   CHECK(cdn::store::check_object_name("fra-1") == "");

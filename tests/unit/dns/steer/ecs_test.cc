@@ -11,11 +11,11 @@ namespace {
 using test::addr;
 
 ClientSubnet subnet(const char* address, uint8_t source) {
-  Address a = addr(address);
+  net::Address a = addr(address);
   ClientSubnet s;
-  s.family = a.family == kIpv4 ? 1 : 2;
+  s.family = a.family == net::Family::V4 ? 1 : 2;
   s.source_prefix = source;
-  std::copy(a.bytes.begin(), a.bytes.begin() + (a.family == kIpv4 ? 4 : 16), s.address);
+  std::copy(a.bytes.begin(), a.bytes.begin() + (a.family == net::Family::V4 ? 4 : 16), s.address);
   return s;
 }
 

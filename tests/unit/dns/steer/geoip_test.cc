@@ -149,7 +149,7 @@ TEST_CASE("an address in no network is not found") {
 TEST_CASE("the tree walk yields exactly the networks written, IPv4 ones once") {
   GeoDb db = test_db().open();
   std::vector<std::string> walked;
-  auto ok = db.walk([&](const Network& n, const Location&) { walked.push_back(network_text(n)); });
+  auto ok = db.walk([&](const net::Prefix& n, const Location&) { walked.push_back(n.text()); });
   REQUIRE_MESSAGE(ok.has_value(), (ok.has_value() ? "" : ok.error().text()));
   CHECK(walked.size() == kNetworks.size());
   CHECK(std::set<std::string>(walked.begin(), walked.end()) == kNetworks);
@@ -158,8 +158,8 @@ TEST_CASE("the tree walk yields exactly the networks written, IPv4 ones once") {
   REQUIRE(all.has_value());
   REQUIRE(all->networks.size() == kNetworks.size());
   CHECK(all->locations.size() == kNetworks.size());  // every network has its own record
-  CHECK(network_text(all->networks.front().network) == "2.16.0.0/13");  // IPv4 first, sorted
-  CHECK(network_text(all->networks.back().network) == "2a02:cf40::/29");
+  CHECK((all->networks.front().network).text() == "2.16.0.0/13");  // IPv4 first, sorted
+  CHECK((all->networks.back().network).text() == "2a02:cf40::/29");
   for (const auto& g : all->networks) {
     auto r = db.lookup(g.network.address);
     REQUIRE(r.has_value());
@@ -172,7 +172,7 @@ TEST_CASE("an IPv4 database walks and looks up its IPv4 networks") {
   GeoDb db = test_db().open_ipv4();
   CHECK(db.ip_version() == 4);
   std::set<std::string> walked;
-  auto ok = db.walk([&](const Network& n, const Location&) { walked.insert(network_text(n)); });
+  auto ok = db.walk([&](const net::Prefix& n, const Location&) { walked.insert(n.text()); });
   REQUIRE(ok.has_value());
   std::set<std::string> ipv4;
   for (const auto& n : kNetworks)

@@ -18,20 +18,19 @@ constexpr uint32_t kFill = 0;
 
 std::vector<std::string> texts(const std::vector<RankedPrefix>& prefixes) {
   std::vector<std::string> out;
-  for (const auto& p : prefixes)
-    out.push_back(network_text(p.network) + "=" + std::to_string(p.ranking));
+  for (const auto& p : prefixes) out.push_back(p.network.text() + "=" + std::to_string(p.ranking));
   return out;
 }
 
 TEST_CASE("merging fills the gaps so that the whole IPv4 space is covered") {
-  auto merged = merge_prefixes(kIpv4, {{net("128.0.0.0/2"), 7}}, kFill);
+  auto merged = merge_prefixes(net::Family::V4, {{net("128.0.0.0/2"), 7}}, kFill);
   REQUIRE(merged.has_value());
   CHECK(texts(*merged) ==
         std::vector<std::string>{"0.0.0.0/1=0", "128.0.0.0/2=7", "192.0.0.0/2=0"});
 }
 
 TEST_CASE("sibling prefixes with the same ranking merge repeatedly") {
-  auto merged = merge_prefixes(kIpv4,
+  auto merged = merge_prefixes(net::Family::V4,
                                {{net("10.0.0.0/16"), 1},
                                 {net("10.1.0.0/16"), 1},
                                 {net("10.2.0.0/15"), 1},
@@ -48,21 +47,22 @@ TEST_CASE("sibling prefixes with the same ranking merge repeatedly") {
 
 TEST_CASE("filled gaps merge with neighbours of the fill ranking") {
   // An unknown /16 between two gaps makes the whole space one prefix of the fill ranking.
-  auto merged = merge_prefixes(kIpv4, {{net("10.0.0.0/16"), kFill}}, kFill);
+  auto merged = merge_prefixes(net::Family::V4, {{net("10.0.0.0/16"), kFill}}, kFill);
   REQUIRE(merged.has_value());
   CHECK(texts(*merged) == std::vector<std::string>{"0.0.0.0/0=0"});
 }
 
 TEST_CASE("overlapping or wrong-family prefixes are refused") {
   CHECK_FALSE(
-      merge_prefixes(kIpv4, {{net("10.0.0.0/8"), 1}, {net("10.1.0.0/16"), 2}}, kFill).has_value());
-  CHECK_FALSE(merge_prefixes(kIpv4, {{net("2001:db8::/32"), 1}}, kFill).has_value());
+      merge_prefixes(net::Family::V4, {{net("10.0.0.0/8"), 1}, {net("10.1.0.0/16"), 2}}, kFill)
+          .has_value());
+  CHECK_FALSE(merge_prefixes(net::Family::V4, {{net("2001:db8::/32"), 1}}, kFill).has_value());
 }
 
 TEST_CASE("an IPv4 lookup finds the entry at both ends of its range") {
   auto table = PrefixTable::build(
-      kIpv4, {{net("10.0.0.0/16"), 1}, {net("10.1.0.0/16"), 2}, {net("255.255.255.0/24"), 3}},
-      kFill);
+      net::Family::V4,
+      {{net("10.0.0.0/16"), 1}, {net("10.1.0.0/16"), 2}, {net("255.255.255.0/24"), 3}}, kFill);
   REQUIRE(table.has_value());
   struct Case {
     const char* address;
@@ -82,13 +82,13 @@ TEST_CASE("an IPv4 lookup finds the entry at both ends of its range") {
 }
 
 TEST_CASE("an IPv6 lookup finds prefixes across the 64-bit halves") {
-  auto table = PrefixTable::build(kIpv6,
+  auto table = PrefixTable::build(net::Family::V6,
                                   {{net("2001:db8::/32"), 1},
                                    {net("2001:db8:1:2::/64"), 2},  // overlaps the /32
                                    {net("ffff::/16"), 3}},
                                   kFill);
   CHECK_FALSE(table.has_value());
-  table = PrefixTable::build(kIpv6,
+  table = PrefixTable::build(net::Family::V6,
                              {{net("2001:db8::/33"), 1},
                               {net("2001:db8:8000::/65"), 2},
                               {net("2001:db8:8000:0:8000::/65"), 5},
@@ -117,7 +117,7 @@ TEST_CASE("an IPv6 lookup finds prefixes across the 64-bit halves") {
 TEST_CASE("an empty table and a wrong-family address find nothing") {
   PrefixTable empty;
   CHECK(empty.lookup(addr("192.0.2.1")).prefix_length == 0);
-  auto table = PrefixTable::build(kIpv4, {{net("10.0.0.0/8"), 1}}, kFill);
+  auto table = PrefixTable::build(net::Family::V4, {{net("10.0.0.0/8"), 1}}, kFill);
   REQUIRE(table.has_value());
   CHECK(table->lookup(addr("2001:db8::1")).ranking == 0);
 }

@@ -203,7 +203,7 @@ TEST_CASE("explain without a location shows verdicts only") {
 
 TEST_CASE("the query path neither throws nor needs a trace") {
   Fixture f;
-  static_assert(noexcept(steer(f.set, f.states, 0, Address{}, nullptr)));
+  static_assert(noexcept(steer(f.set, f.states, 0, net::Address{}, nullptr)));
   CHECK(steer(f.set, f.states, 0, addr("81.2.69.7")).count == 2);
 }
 

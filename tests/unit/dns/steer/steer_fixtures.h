@@ -5,21 +5,21 @@
 #include <string>
 #include <vector>
 
+#include "common/net/prefix.h"
 #include "dns/steer/compile.h"
 #include "dns/steer/geoip.h"
 #include "dns/steer/model.h"
-#include "dns/steer/network.h"
 
 namespace cdn::dns::test {
 
-inline Network net(const std::string& text) {
-  auto n = parse_network(text);
+inline net::Prefix net(const std::string& text) {
+  auto n = net::parse_prefix(text);
   REQUIRE_MESSAGE(n.has_value(), text);
   return *n;
 }
 
-inline Address addr(const std::string& text) {
-  auto a = parse_address(text);
+inline net::Address addr(const std::string& text) {
+  auto a = net::parse_address(text);
   REQUIRE_MESSAGE(a.has_value(), text);
   return *a;
 }
