@@ -56,6 +56,7 @@ namespace {
 struct EdgeArgs {
   CLI::App* cmd = nullptr;  // to tell which options were given (edge set)
   store::Edge edge;
+  std::string ipv4, ipv6;  // as given: "" removes the address (edge set)
   bool json = false;
   std::string state;  // set-state
   double load = 0;
@@ -63,15 +64,41 @@ struct EdgeArgs {
 
 bool given(const EdgeArgs& args, const char* option) { return args.cmd->count(option) > 0; }
 
+// An address option: "" is none; anything else must be a literal address of `family`.
+Status parse_address_option(const std::string& edge, const std::string& text, net::Family family,
+                            std::optional<net::Address>& out) {
+  if (text.empty()) {
+    out.reset();
+    return Ok{};
+  }
+  const bool v4 = family == net::Family::V4;
+  const std::string where = std::string("edge ") + edge + ": " + (v4 ? "ipv4 " : "ipv6 ") + text;
+  auto parsed = net::parse_address(text);
+  if (!parsed)
+    return Error(where, v4 ? "not a literal IPv4 address" : "not a literal IPv6 address");
+  if (parsed->family != family)
+    return Error(where, v4 ? "an IPv6 address where IPv4 is expected"
+                           : "an IPv4 address where IPv6 is expected");
+  out = *parsed;
+  return Ok{};
+}
+
 // Copies the options given on the command line onto `edge`.
-void apply_options(const EdgeArgs& args, store::Edge& edge) {
+Status apply_options(const EdgeArgs& args, store::Edge& edge) {
   if (given(args, "--site")) edge.site = args.edge.site;
   if (given(args, "--lat")) edge.latitude = args.edge.latitude;
   if (given(args, "--lon")) edge.longitude = args.edge.longitude;
-  if (given(args, "--ipv4")) edge.ipv4 = args.edge.ipv4;
-  if (given(args, "--ipv6")) edge.ipv6 = args.edge.ipv6;
+  if (given(args, "--ipv4")) {
+    auto st = parse_address_option(edge.name, args.ipv4, net::Family::V4, edge.ipv4);
+    if (!st) return st;
+  }
+  if (given(args, "--ipv6")) {
+    auto st = parse_address_option(edge.name, args.ipv6, net::Family::V6, edge.ipv6);
+    if (!st) return st;
+  }
   if (given(args, "--capacity")) edge.capacity = args.edge.capacity;
   if (given(args, "--weight")) edge.weight = args.edge.weight;
+  return Ok{};
 }
 
 int edge_put(const Context& ctx, const EdgeArgs& args, bool add) {
@@ -92,7 +119,9 @@ int edge_put(const Context& ctx, const EdgeArgs& args, bool add) {
     edge = &next->edges.back();
   }
   store::Edge before = *edge;
-  apply_options(args, *edge);
+  if (auto st = apply_options(args, *edge); !st) {
+    return fail(kExitRefused, "refused: " + st.error().text());
+  }
   store::Edge after = *edge;
   if (!steer_valid(*next)) return kExitRefused;
   if (auto st = txn->put_edge(after); !st) return fail(kExitRefused, st.error().text());
@@ -130,8 +159,8 @@ Json edge_json(const store::SteerConfig& config, const store::Edge& e) {
               {"site", e.site},
               {"latitude", e.latitude},
               {"longitude", e.longitude},
-              {"ipv4", e.ipv4.empty() ? Json(nullptr) : Json(e.ipv4)},
-              {"ipv6", e.ipv6.empty() ? Json(nullptr) : Json(e.ipv6)},
+              {"ipv4", e.ipv4 ? Json(e.ipv4->text()) : Json(nullptr)},
+              {"ipv6", e.ipv6 ? Json(e.ipv6->text()) : Json(nullptr)},
               {"capacity", e.capacity},
               {"weight", e.weight},
               {"override", override_json(config.override_for(e.name))},
@@ -144,6 +173,7 @@ std::string state_text(const store::EdgeOverride* o) {
 }
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+std::string or_dash(const std::optional<net::Address>& a) { return a ? a->text() : "-"; }
 
 int edge_list(const Context& ctx, bool json) {
   auto config = read_steer(ctx);
@@ -266,10 +296,10 @@ void add_edge_options(CLI::App* cmd, EdgeArgs& args, bool add) {
     lat->required();
     lon->required();
   }
-  cmd->add_option("--ipv4", args.edge.ipv4,
+  cmd->add_option("--ipv4", args.ipv4,
                   add ? "IPv4 address answered for this edge"
                       : "IPv4 address answered for this edge ('' removes it)");
-  cmd->add_option("--ipv6", args.edge.ipv6,
+  cmd->add_option("--ipv6", args.ipv6,
                   add ? "IPv6 address answered for this edge"
                       : "IPv6 address answered for this edge ('' removes it)");
   cmd->add_option("--site", args.edge.site, "Site (PoP) name, e.g. fra");

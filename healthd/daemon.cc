@@ -41,8 +41,9 @@ std::vector<CheckSpec> edge_specs(const store::SteerConfig& steer,
     CheckSpec spec;
     spec.name = edge.name;
     spec.kind = CheckKind::Http;
-    spec.target = !edge.ipv4.empty() ? edge.ipv4 + ":" + std::to_string(m.port)
-                                     : "[" + edge.ipv6 + "]:" + std::to_string(m.port);
+    spec.target = edge.ipv4
+                      ? edge.ipv4->text() + ":" + std::to_string(m.port)
+                      : "[" + (edge.ipv6 ? edge.ipv6->text() : "") + "]:" + std::to_string(m.port);
     spec.interval = std::chrono::milliseconds(m.interval_ms);
     spec.timeout = std::chrono::milliseconds(m.timeout_ms);
     spec.jitter = spec.interval / 10;

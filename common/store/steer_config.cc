@@ -112,13 +112,11 @@ std::vector<Error> validate_steer_config(const SteerConfig& config) {
     if (!in_range(e.longitude, -180, 180)) {
       bad(where, "longitude " + format_number(e.longitude) + " is outside -180..180");
     }
-    if (e.ipv4.empty() && e.ipv6.empty()) bad(where, "no address (give --ipv4 and/or --ipv6)");
-    if (!e.ipv4.empty()) {
-      if (auto why = check_ipv4(e.ipv4); !why.empty()) bad(where, "ipv4 " + e.ipv4 + ": " + why);
-    }
-    if (!e.ipv6.empty()) {
-      if (auto why = check_ipv6(e.ipv6); !why.empty()) bad(where, "ipv6 " + e.ipv6 + ": " + why);
-    }
+    if (!e.ipv4 && !e.ipv6) bad(where, "no address (give --ipv4 and/or --ipv6)");
+    if (e.ipv4 && e.ipv4->family != net::Family::V4)
+      bad(where, "ipv4 " + e.ipv4->text() + ": an IPv6 address where IPv4 is expected");
+    if (e.ipv6 && e.ipv6->family != net::Family::V6)
+      bad(where, "ipv6 " + e.ipv6->text() + ": an IPv4 address where IPv6 is expected");
     if (e.capacity <= 0) bad(where, "capacity " + std::to_string(e.capacity) + " is not > 0");
     if (e.weight <= 0) bad(where, "weight " + std::to_string(e.weight) + " is not > 0");
   }
@@ -194,8 +192,8 @@ std::string format_number(double value) {
 std::string edge_text(const Edge& e) {
   std::string out = "site=" + (e.site.empty() ? std::string("-") : e.site) +
                     " lat=" + format_number(e.latitude) + " lon=" + format_number(e.longitude);
-  if (!e.ipv4.empty()) out += " ipv4=" + e.ipv4;
-  if (!e.ipv6.empty()) out += " ipv6=" + e.ipv6;
+  if (e.ipv4) out += " ipv4=" + e.ipv4->text();
+  if (e.ipv6) out += " ipv6=" + e.ipv6->text();
   out += " capacity=" + std::to_string(e.capacity) + " weight=" + std::to_string(e.weight);
   return out;
 }

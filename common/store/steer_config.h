@@ -10,33 +10,12 @@
 #include <vector>
 
 #include "common/result.h"
-#include "common/steer_defaults.h"
+#include "common/steer_model.h"
 
 namespace cdn::store {
 
-struct Edge {
-  std::string name;  // "fra1": [a-z0-9-]+
-  std::string site;  // "fra", free of spaces; "" = none
-  double latitude = 0;
-  double longitude = 0;
-  std::string ipv4;  // literal address, "" = none (at least one of ipv4/ipv6 is set)
-  std::string ipv6;
-  int64_t capacity = steer_defaults::kEdgeCapacity;  // > 0
-  int64_t weight = steer_defaults::kEdgeWeight;      // > 0
-  bool operator==(const Edge&) const = default;
-};
-
-struct Pool {
-  std::string name;
-  std::vector<std::string> edges;                  // in the order given
-  int64_t answers = steer_defaults::kPoolAnswers;  // addresses per answer, >= 1
-  int64_t ttl = steer_defaults::kPoolTtl;          // seconds, 0..86400
-  std::string fallback;  // all edges down: "" = answer all edges, else this pool
-  double low = steer_defaults::kPoolLoadLow;  // load water marks: 0 <= low < high <= 1
-  double high = steer_defaults::kPoolLoadHigh;
-  std::string all_down() const { return fallback.empty() ? "serve-all" : "fallback:" + fallback; }
-  bool operator==(const Pool&) const = default;
-};
+using Edge = steer::Edge;
+using Pool = steer::Pool;
 
 struct SteeredName {
   std::string name;  // "www.cdn.example.com." (absolute, lower case)

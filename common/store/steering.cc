@@ -19,8 +19,14 @@ Result<SteerConfig> Db::steer_config(int64_t version) {
                        kAtVersion + " ORDER BY name");
     s.bind(1, version);
     while (s.step()) {
-      out.edges.push_back(
-          {s.text(0), s.text(1), s.f64(2), s.f64(3), s.text(4), s.text(5), s.i64(6), s.i64(7)});
+      Edge e{s.text(0), s.text(1), s.f64(2), s.f64(3), {}, {}, s.i64(6), s.i64(7)};
+      for (auto [column, address] : {std::pair{4, &e.ipv4}, std::pair{5, &e.ipv6}}) {
+        if (s.view(column).empty()) continue;
+        auto parsed = net::parse_address(s.view(column));
+        if (!parsed) return fail("edge " + e.name + ": stored address " + parsed.error().text());
+        *address = *parsed;
+      }
+      out.edges.push_back(std::move(e));
     }
     if (!s.ok()) return fail("cannot read edges");
   }
@@ -81,7 +87,9 @@ Status Transaction::put_edge(const Edge& edge) {
               "INSERT INTO edges(name, site, latitude, longitude, ipv4, ipv6, capacity, weight, "
               "since) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   s.bind(1, edge.name).bind(2, edge.site).bind(3, edge.latitude).bind(4, edge.longitude);
-  s.bind(5, edge.ipv4).bind(6, edge.ipv6).bind(7, edge.capacity).bind(8, edge.weight);
+  s.bind(5, edge.ipv4 ? edge.ipv4->text() : std::string());
+  s.bind(6, edge.ipv6 ? edge.ipv6->text() : std::string());
+  s.bind(7, edge.capacity).bind(8, edge.weight);
   if (!s.bind(9, version_).run()) return db_->fail("cannot write edge " + edge.name);
   return Ok{};
 }

@@ -112,10 +112,10 @@ Status check_config(const SteeringConfig& config) {
     if (!edge_names.insert(e.name).second) return Error(where, "defined twice");
     if (!(e.latitude >= -90 && e.latitude <= 90) || !(e.longitude >= -180 && e.longitude <= 180))
       return Error(where, "latitude/longitude out of range");
-    for (const auto& a : e.ipv4)
-      if (a.family != net::Family::V4) return Error(where, a.text() + " is not IPv4");
-    for (const auto& a : e.ipv6)
-      if (a.family != net::Family::V6) return Error(where, a.text() + " is not IPv6");
+    if (e.ipv4 && e.ipv4->family != net::Family::V4)
+      return Error(where, e.ipv4->text() + " is not IPv4");
+    if (e.ipv6 && e.ipv6->family != net::Family::V6)
+      return Error(where, e.ipv6->text() + " is not IPv6");
   }
   for (const auto& p : config.pools) {
     const std::string where = "pool " + p.name;
@@ -130,21 +130,21 @@ Status check_config(const SteeringConfig& config) {
       if (!seen.insert(e).second) return Error(where, "edge " + e + " listed twice");
     }
     if (p.answers == 0) return Error(where, "answers must be at least 1");
-    if (!(p.load_low >= 0 && p.load_low <= p.load_high))
+    if (!(p.low >= 0 && p.low <= p.high))
       return Error(where, "load marks must satisfy 0 <= low <= high");
   }
   for (const auto& p : config.pools) {
-    if (p.all_down != AllDownPolicy::Fallback) continue;
+    if (p.fallback.empty()) continue;
     const std::string where = "pool " + p.name;
     const Pool* at = &p;
-    for (int hop = 0; at->all_down == AllDownPolicy::Fallback; ++hop) {
+    for (int hop = 0; !at->fallback.empty(); ++hop) {
       if (hop == kMaxFallbackDepth)
         return Error(where, "fallback chain longer than " + std::to_string(kMaxFallbackDepth) +
                                 " pools or a loop");
       auto next = std::find_if(config.pools.begin(), config.pools.end(),
-                               [&](const Pool& q) { return q.name == at->fallback_pool; });
+                               [&](const Pool& q) { return q.name == at->fallback; });
       if (next == config.pools.end())
-        return Error("pool " + at->name, "unknown fallback pool '" + at->fallback_pool + "'");
+        return Error("pool " + at->name, "unknown fallback pool '" + at->fallback + "'");
       at = &*next;
     }
   }
@@ -224,19 +224,19 @@ Result<SteeringSet> compile_steering(const SteeringConfig& config, const GeoNetw
   for (const auto& p : config.pools) {
     CompiledPool cp;
     cp.name = p.name;
-    cp.answers = p.answers;
-    cp.ttl = p.ttl;
-    cp.all_down = p.all_down;
-    cp.load_low = p.load_low;
-    cp.load_high = p.load_high;
+    cp.answers = uint16_t(p.answers);
+    cp.ttl = uint32_t(p.ttl);
+    cp.load_low = p.low;
+    cp.load_high = p.high;
+    cp.all_down = p.fallback.empty() ? AllDownPolicy::ServeAll : AllDownPolicy::Fallback;
     for (const auto& e : p.edges) cp.edges.push_back(edge_index.at(e));
     for (size_t i = 0; i < cp.edges.size(); ++i) cp.ranked_edges.push_back(uint16_t(i));
     cp.rankings.push_back({0, uint16_t(cp.edges.size()), false});  // kUnknownLocationRanking
     set.pools.push_back(std::move(cp));
   }
   for (size_t i = 0; i < config.pools.size(); ++i)
-    if (config.pools[i].all_down == AllDownPolicy::Fallback)
-      set.pools[i].fallback = set.pool_index(config.pools[i].fallback_pool);
+    if (!config.pools[i].fallback.empty())
+      set.pools[i].fallback = set.pool_index(config.pools[i].fallback);
 
   const std::vector<GeoNetwork> networks = split_by_latency(geo, latency);
   const bool use_latency = latency != nullptr && !latency->empty();

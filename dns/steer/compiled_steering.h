@@ -23,6 +23,11 @@ namespace cdn::dns {
 inline constexpr size_t kMaxPoolEdges = 64;
 inline constexpr int kMaxFallbackDepth = 3;  // pool -> fallback -> fallback -> fallback
 inline constexpr uint16_t kNoPool = UINT16_MAX;
+
+enum class AllDownPolicy : uint8_t {
+  ServeAll,  // fail open: answer every edge of the pool (Pool::fallback empty, the default)
+  Fallback,  // answer from the pool `fallback` instead
+};
 inline constexpr uint32_t kUnknownLocationRanking = 0;
 
 struct Ranking {
@@ -33,12 +38,12 @@ struct Ranking {
 
 struct CompiledPool {
   std::string name;
-  uint16_t answers = 1;
-  uint32_t ttl = 30;
+  uint16_t answers = steer::kPoolAnswers;
+  uint32_t ttl = steer::kPoolTtl;
   AllDownPolicy all_down = AllDownPolicy::ServeAll;
   uint16_t fallback = kNoPool;  // pool index, with AllDownPolicy::Fallback
-  double load_low = 0.80;
-  double load_high = 0.95;
+  double load_low = steer::kPoolLoadLow;
+  double load_high = steer::kPoolLoadHigh;
   std::vector<uint32_t> edges;         // pool-local edge index -> SteeringSet::edges index
   std::vector<uint16_t> ranked_edges;  // every ranking's pool-local edge indices, back to back
   std::vector<Ranking> rankings;       // [kUnknownLocationRanking]: the configured order

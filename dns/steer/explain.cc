@@ -96,8 +96,8 @@ Result<control::Json> explain_json(const ServedSteering& steering, const Steerin
   for (uint16_t e : sel.chosen()) {
     const Edge& edge = steering.set.edges[answered.edges[e]];
     control::Json addresses = control::Json::array();
-    for (const auto& a : edge.ipv4) addresses.push_back(a.text());
-    for (const auto& a : edge.ipv6) addresses.push_back(a.text());
+    if (edge.ipv4) addresses.push_back(edge.ipv4->text());
+    if (edge.ipv6) addresses.push_back(edge.ipv6->text());
     answers.push_back({{"edge", edge.name}, {"addresses", addresses}});
   }
   out["answer"] = answers;

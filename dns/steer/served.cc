@@ -62,35 +62,7 @@ int ServedSteering::find(const NameView& name) const noexcept {
 
 Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerConfig& config) {
   auto served = std::make_shared<ServedSteering>();
-  SteeringConfig steering;
-  for (const auto& e : config.edges) {
-    Edge edge;
-    edge.name = e.name;
-    edge.site = e.site;
-    edge.latitude = e.latitude;
-    edge.longitude = e.longitude;
-    edge.capacity = uint32_t(e.capacity);
-    edge.weight = uint32_t(e.weight);
-    for (const auto* text : {&e.ipv4, &e.ipv6}) {
-      if (text->empty()) continue;
-      auto address = net::parse_address(*text);
-      if (!address) return Error("edge " + e.name, address.error().text());
-      (address->family == net::Family::V4 ? edge.ipv4 : edge.ipv6).push_back(*address);
-    }
-    steering.edges.push_back(std::move(edge));
-  }
-  for (const auto& p : config.pools) {
-    Pool pool;
-    pool.name = p.name;
-    pool.edges = p.edges;
-    pool.answers = uint16_t(p.answers);
-    pool.ttl = uint32_t(p.ttl);
-    pool.all_down = p.fallback.empty() ? AllDownPolicy::ServeAll : AllDownPolicy::Fallback;
-    pool.fallback_pool = p.fallback;
-    pool.load_low = p.low;
-    pool.load_high = p.high;
-    steering.pools.push_back(std::move(pool));
-  }
+  SteeringConfig steering{config.edges, config.pools};
   GeoNetworks networks;
   if (!config.geoip_path.empty() && !config.names.empty()) {
     std::error_code ec;
@@ -138,10 +110,10 @@ Result<std::shared_ptr<const ServedSteering>> build_steering(const store::SteerC
     std::vector<ServedSteering::EdgeRecords> per_edge(pool.edges.size());
     for (size_t i = 0; i < pool.edges.size(); ++i) {
       const Edge& edge = served->set.edges[pool.edges[i]];
-      for (const auto& a : edge.ipv4) append_rr(per_edge[i].a, type::A, pool.ttl, a);
-      for (const auto& a : edge.ipv6) append_rr(per_edge[i].aaaa, type::AAAA, pool.ttl, a);
-      per_edge[i].a_count = uint16_t(edge.ipv4.size());
-      per_edge[i].aaaa_count = uint16_t(edge.ipv6.size());
+      if (edge.ipv4) append_rr(per_edge[i].a, type::A, pool.ttl, *edge.ipv4);
+      if (edge.ipv6) append_rr(per_edge[i].aaaa, type::AAAA, pool.ttl, *edge.ipv6);
+      per_edge[i].a_count = edge.ipv4 ? 1 : 0;
+      per_edge[i].aaaa_count = edge.ipv6 ? 1 : 0;
     }
     served->records.push_back(std::move(per_edge));
   }

@@ -38,8 +38,14 @@ Db open(const std::string& path) {
   return std::move(db).value();
 }
 
+std::optional<cdn::net::Address> address(const std::string& text) {
+  auto a = cdn::net::parse_address(text);
+  REQUIRE_MESSAGE(a.has_value(), text);
+  return *a;
+}
+
 Edge edge(const std::string& name, const std::string& ipv4) {
-  return Edge{name, "site-" + name, 50.11, 8.68, ipv4, "", 100, 1};
+  return Edge{name, "site-" + name, 50.11, 8.68, address(ipv4), std::nullopt, 100, 1};
 }
 
 Pool pool(const std::string& name, std::vector<std::string> edges) {
@@ -131,7 +137,7 @@ TEST_CASE("steering objects read back exactly at every version") {
     auto txn = Transaction::begin(db, "u", "edge set fra1");  // v2
     Edge changed = c.edges[1];
     changed.weight = 5;
-    changed.ipv6 = "2001:db8::10";
+    changed.ipv6 = address("2001:db8::10");
     REQUIRE(txn->put_edge(changed));
     Pool web = c.pools[1];
     web.edges = {"ams1", "fra1"};
@@ -154,7 +160,7 @@ TEST_CASE("steering objects read back exactly at every version") {
   CHECK(v1.latency.size() == 1);
 
   CHECK(v2.edge("fra1")->weight == 5);
-  CHECK(v2.edge("fra1")->ipv6 == "2001:db8::10");
+  CHECK(v2.edge("fra1")->ipv6 == address("2001:db8::10"));
   CHECK(v2.pool("web")->edges == std::vector<std::string>{"ams1", "fra1"});
   CHECK(v2.pool("web")->answers == 2);
   CHECK(v2.override_for("fra1") == nullptr);
@@ -292,7 +298,8 @@ TEST_CASE("validation accepts a good configuration and names every broken rule")
   CHECK(cdn::store::validate_steer_config(sample()).empty());
   SteerConfig c = sample();
   SUBCASE("edge fields") {
-    c.edges[0] = Edge{"ams1", "a b", 90.5, -180.5, "2001:db8::1", "192.0.2.1", 0, -1};
+    c.edges[0] =
+        Edge{"ams1", "a b", 90.5, -180.5, address("2001:db8::1"), address("192.0.2.1"), 0, -1};
     auto errors = cdn::store::validate_steer_config(c);
     INFO(all_text(errors));
     CHECK(has_error(errors, "edge ams1: latitude 90.5 is outside -90..90"));
@@ -304,7 +311,7 @@ TEST_CASE("validation accepts a good configuration and names every broken rule")
     CHECK(has_error(errors, "edge ams1: site \"a b\" contains a space or comma"));
   }
   SUBCASE("an edge needs an address, and its name is a-z0-9-") {
-    c.edges[0].ipv4.clear();
+    c.edges[0].ipv4.reset();
     c.edges.push_back(edge("Bad_Name", "192.0.2.9"));
     auto errors = cdn::store::validate_steer_config(c);
     INFO(all_text(errors));

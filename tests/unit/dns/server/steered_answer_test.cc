@@ -14,12 +14,14 @@ using namespace cdn::dns;
 
 namespace {
 
+std::optional<net::Address> addr(const char* text) { return *net::parse_address(text); }
+
 store::SteerConfig config() {
   store::SteerConfig c;
   c.version = 7;
-  c.edges = {{"fra", "fra", 50.1, 8.7, "192.0.2.1", "2001:db8::1", 100, 1},
-             {"nyc", "nyc", 40.7, -74.0, "192.0.2.2", "", 100, 1},
-             {"tyo", "tyo", 35.7, 139.7, "192.0.2.3", "2001:db8::3", 100, 1}};
+  c.edges = {{"fra", "fra", 50.1, 8.7, addr("192.0.2.1"), addr("2001:db8::1"), 100, 1},
+             {"nyc", "nyc", 40.7, -74.0, addr("192.0.2.2"), std::nullopt, 100, 1},
+             {"tyo", "tyo", 35.7, 139.7, addr("192.0.2.3"), addr("2001:db8::3"), 100, 1}};
   store::Pool pool;
   pool.name = "www";
   pool.edges = {"fra", "nyc", "tyo"};

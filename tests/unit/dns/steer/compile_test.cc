@@ -158,24 +158,22 @@ TEST_CASE("a bad config is refused with the pool or edge named") {
     CHECK(r.error().text() == "pool www: unknown edge ams-a");
   }
   SUBCASE("fallback to a missing pool") {
-    c.pools[0].all_down = AllDownPolicy::Fallback;
-    c.pools[0].fallback_pool = "backup";
+    c.pools[0].fallback = "backup";
     auto r = compile_steering(c, GeoNetworks{});
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().text() == "pool www: unknown fallback pool 'backup'");
   }
   SUBCASE("fallback loop") {
     c.pools.push_back(pool("backup", {"lon-a"}));
-    c.pools[0].all_down = c.pools[1].all_down = AllDownPolicy::Fallback;
-    c.pools[0].fallback_pool = "backup";
-    c.pools[1].fallback_pool = "www";
+    c.pools[0].fallback = "backup";
+    c.pools[1].fallback = "www";
     auto r = compile_steering(c, GeoNetworks{});
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().where == "pool www");
   }
   SUBCASE("marks the wrong way round") {
-    c.pools[0].load_low = 0.9;
-    c.pools[0].load_high = 0.5;
+    c.pools[0].low = 0.9;
+    c.pools[0].high = 0.5;
     CHECK_FALSE(compile_steering(c, GeoNetworks{}).has_value());
   }
   SUBCASE("an edge defined twice") {

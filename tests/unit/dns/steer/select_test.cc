@@ -23,8 +23,8 @@ SteeringConfig config() {
   c.edges = {edge("lon-a", kLondon), edge("par-a", kParis), edge("fra-a", kFrankfurt),
              edge("nyc-a", kNewYork)};
   c.pools = {pool("www", {"nyc-a", "fra-a", "par-a", "lon-a"}, 2)};
-  c.pools[0].load_low = 0.7;
-  c.pools[0].load_high = 0.9;
+  c.pools[0].low = 0.7;
+  c.pools[0].high = 0.9;
   return c;
 }
 
@@ -106,8 +106,7 @@ TEST_CASE("with every edge down the serve-all policy answers every edge in rank 
 SteeringConfig with_fallback() {
   SteeringConfig c = config();
   c.pools[0].edges = {"lon-a", "par-a"};
-  c.pools[0].all_down = AllDownPolicy::Fallback;
-  c.pools[0].fallback_pool = "backup";
+  c.pools[0].fallback = "backup";
   c.pools.push_back(pool("backup", {"nyc-a", "fra-a"}, 1));
   return c;
 }
