@@ -20,23 +20,29 @@ namespace cdn::cli {
 
 namespace {
 
-// `NAME [--json]`: asks healthd for one of its documents (`request`) and prints it as JSON or
-// with `print` (given a copy it may index freely); exit 3 when healthd does not answer.
+// `NAME [--json]`: asks healthd for one of its documents (`Reply`, as messages.h types it) and
+// prints it as JSON or with `print`; exit 3 when healthd does not answer or answers something
+// that is not that document.
+template <class Request, class Reply>
 void add_healthd_view(CLI::App* parent, Context& ctx, const std::string& name,
-                      const std::string& help, const Json& request,
-                      std::function<void(Json)> print) {
+                      const std::string& help, std::function<void(const Reply&)> print) {
   auto json = std::make_shared<bool>(false);
   auto* cmd = parent->add_subcommand(name, help);
   cmd->add_flag("--json", *json, "Print JSON (cdn-healthd's answer)");
   cmd->footer("Exit 3 when cdn-healthd does not answer.");
-  cmd->callback([&ctx, json, request, print = std::move(print)] {
-    ctx.run = [&ctx, json, request, print] {
-      auto reply = ask_healthd(ctx, request);
-      if (!reply) return fail(kExitUnreachable, "healthd: " + reply.error().text());
+  cmd->callback([&ctx, json, print = std::move(print)] {
+    ctx.run = [&ctx, json, print] {
+      auto answer = ask_healthd(ctx, control::encode(Request{}));
+      if (!answer) return fail(kExitUnreachable, "healthd: " + answer.error().text());
+      Reply reply;
+      if (auto st = control::decode(*answer, reply); !st) {
+        return fail(kExitUnreachable, "healthd: unexpected " + std::string(Request::kName) +
+                                          " answer: " + st.error().text());
+      }
       if (*json) {
-        print_json(*reply);
+        print_json(control::encode(reply));
       } else {
-        print(*reply);
+        print(reply);
       }
       return kExitOk;
     };
@@ -165,71 +171,57 @@ void add_bgp_commands(CLI::App& app, Context& ctx) {
       };
     });
   }
-  add_healthd_view(group, ctx, "status",
-                   "Each prefix: what healthd wants announced, why, and what ExaBGP confirmed",
-                   control::encode(control::BgpStatusRequest{}), [](Json reply) {
-                     const auto& b = reply["bridge"];
-                     std::cout << "config v" << reply.value("version", int64_t{0}) << ", local AS "
-                               << reply.value("local_as", int64_t{0}) << ", bridge "
-                               << (b.value("connected", false) ? "connected" : "not connected");
-                     if (!b.value("exabgp", std::string()).empty()) {
-                       std::cout << ", session " << b.value("exabgp", std::string());
-                     }
-                     if (!reply.value("ready", false)) {
-                       std::cout << ", checks warming up (no routes sent yet)";
-                     }
-                     std::cout << '\n';
-                     Table t({"PREFIX", "DESIRED", "CONFIRMED", "SYNC", "REASON"});
-                     for (const auto& p : reply["prefixes"]) {
-                       std::string reason = p.value("reason", std::string());
-                       for (const auto& alert : p["alerts"]) {
-                         reason += "; " + alert.get<std::string>();
-                       }
-                       t.add({p.value("prefix", std::string()), p.value("desired", std::string()),
-                              p.value("confirmed", std::string()),
-                              p.value("in_sync", false) ? "yes" : "no", reason});
-                     }
-                     t.print();
-                     for (const auto& r : b["reports"]) {
-                       if (r.value("kind", std::string()) == "applied") continue;
-                       std::cout << "bridge: " << r.value("kind", std::string()) << " "
-                                 << r.value("prefix", std::string()) << " "
-                                 << r.value("detail", std::string())
-                                 << r.value("line", std::string()) << '\n';
-                     }
-                   });
+  add_healthd_view<control::BgpStatusRequest, control::BgpStatusReply>(
+      group, ctx, "status",
+      "Each prefix: what healthd wants announced, why, and what ExaBGP confirmed",
+      [](const control::BgpStatusReply& reply) {
+        const auto& b = reply.bridge;
+        std::cout << "config v" << reply.version << ", local AS " << reply.local_as << ", bridge "
+                  << (b.connected ? "connected" : "not connected");
+        if (!b.exabgp.empty()) std::cout << ", session " << b.exabgp;
+        if (!reply.ready) std::cout << ", checks warming up (no routes sent yet)";
+        std::cout << '\n';
+        Table t({"PREFIX", "DESIRED", "CONFIRMED", "SYNC", "REASON"});
+        for (const auto& p : reply.prefixes) {
+          std::string reason = p.reason;
+          for (const auto& alert : p.alerts) reason += "; " + alert;
+          t.add({p.prefix, p.desired, p.confirmed, p.in_sync ? "yes" : "no", reason});
+        }
+        t.print();
+        for (const auto& r : b.reports) {
+          if (r.kind == "applied") continue;
+          std::cout << "bridge: " << r.kind << " " << r.prefix << " " << r.detail << r.line << '\n';
+        }
+      });
 }
 
 // ---------------------------------------------------------------------------- health
 
 void add_health_status_command(CLI::App& app, Context& ctx) {
-  add_healthd_view(
+  add_healthd_view<control::HealthRequest, control::HealthReply>(
       &app, ctx, "health", "Every check and edge probe: state, last result, last change and why",
-      control::encode(control::HealthRequest{}), [](Json reply) {
-        for (const char* what : {"checks", "edges"}) {
-          if (reply[what].empty()) continue;
-          std::cout << (std::string(what) == "checks" ? "checks:" : "edge probes:") << '\n';
+      [](const control::HealthReply& reply) {
+        for (const auto* list : {&reply.checks, &reply.edges}) {
+          if (list->empty()) continue;
+          std::cout << (list == &reply.checks ? "checks:" : "edge probes:") << '\n';
           Table t({"NAME", "KIND", "TARGET", "STATE", "LAST", "CHANGED", "CHANGES", "WHY"});
-          for (const auto& c : reply[what]) {
-            std::string last = c.contains("last") ? c["last"].value("reason", std::string()) : "-";
-            std::string changed = "-", why = c.value("reason", std::string());
-            if (c.contains("last_change")) {
-              changed = format_time(c["last_change"].value("at", int64_t{0}));
-              why = c["last_change"].value("reason", std::string());
+          for (const auto& c : *list) {
+            std::string last = c.last ? c.last->reason : "-";
+            std::string changed = "-", why = c.reason;
+            if (c.last_change) {
+              changed = format_time(c.last_change->at);
+              why = c.last_change->reason;
             }
-            t.add({c.value("name", std::string()), c.value("kind", std::string()),
-                   c.value("target", std::string()), c.value("state", std::string()), last, changed,
-                   std::to_string(c.value("changes", 0)), why});
+            t.add(
+                {c.name, c.kind, c.target, c.state, last, changed, std::to_string(c.changes), why});
           }
           t.print();
         }
-        if (!reply["services"].empty()) {
+        if (!reply.services.empty()) {
           std::cout << "services:\n";
           Table t({"NAME", "STATE", "CHECKS", "SHARED"});
-          for (const auto& s : reply["services"]) {
-            std::vector<std::string> checks = s["checks"].get<std::vector<std::string>>();
-            t.add({s.value("name", std::string()), s.value("state", std::string()),
-                   join_list(checks, ","), s.value("shared", false) ? "yes" : "no"});
+          for (const auto& s : reply.services) {
+            t.add({s.name, s.state, join_list(s.checks, ","), s.shared ? "yes" : "no"});
           }
           t.print();
         }

@@ -117,7 +117,7 @@ struct Daemon::Impl {
 
   Json status_json() const;
 
-  Json unix_of(Clock::TimePoint at) const;
+  int64_t unix_of(Clock::TimePoint at) const;
 
   Json health_json();
 

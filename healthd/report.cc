@@ -52,7 +52,7 @@ Json Daemon::Impl::status_json() const {
   return out;
 }
 
-Json Daemon::Impl::unix_of(Clock::TimePoint at) const {
+int64_t Daemon::Impl::unix_of(Clock::TimePoint at) const {
   return unix_seconds() - static_cast<int64_t>(seconds(clock.now() - at));
 }
 
@@ -63,50 +63,42 @@ Json Daemon::Impl::health_json() {
     events = history;
   }
   std::lock_guard lock(state_mu);
-  Json out = control::ok_reply();
-  out["version"] = config.version;
+  control::HealthReply reply;
+  reply.version = config.version;
   auto list = [&](const char* what, const std::unique_ptr<Scheduler>& s,
                   const std::vector<CheckSpec>& specs) {
-    Json items = Json::array();
+    std::vector<control::CheckHealth> items;
     auto sts = statuses(s);
     for (const auto& spec : specs) {
-      Json item{{"name", spec.name},
-                {"kind", std::string(to_string(spec.kind))},
-                {"target", spec.target},
-                {"state", "unknown"},
-                {"reason", "not started"},
-                {"changes", 0},
-                {"probes", 0}};
+      control::CheckHealth item;
+      item.name = spec.name;
+      item.kind = std::string(to_string(spec.kind));
+      item.target = spec.target;
       for (const auto& st : sts) {
         if (st.name != spec.name) continue;
-        item["state"] = std::string(to_string(st.state));
-        item["reason"] = st.reason;
-        item["probes"] = st.probes;
+        item.state = std::string(to_string(st.state));
+        item.reason = st.reason;
+        item.probes = st.probes;
         if (st.last) {
-          item["last"] =
-              Json{{"up", st.last->up},
-                   {"reason", st.last->reason},
-                   {"latency_ms", static_cast<double>(st.last->latency.count()) / 1000.0}};
-          if (st.last->load) item["last"]["load"] = *st.last->load;
+          item.last = control::ProbeResult{st.last->up, st.last->reason,
+                                           static_cast<double>(st.last->latency.count()) / 1000.0,
+                                           st.last->load};
         }
-        if (st.held_until) item["held_until"] = unix_of(*st.held_until);
+        if (st.held_until) item.held_until = unix_of(*st.held_until);
       }
       if (auto it = events.find(std::string(what) + "/" + spec.name); it != events.end()) {
-        item["changes"] = it->second.changes;
+        item.changes = it->second.changes;
         if (it->second.last) {
           const auto& t = *it->second.last;
-          item["last_change"] = Json{{"at", unix_of(t.at)},
-                                     {"from", std::string(to_string(t.from))},
-                                     {"to", std::string(to_string(t.to))},
-                                     {"reason", t.reason}};
+          item.last_change = control::StateChange{unix_of(t.at), std::string(to_string(t.from)),
+                                                  std::string(to_string(t.to)), t.reason};
         }
       }
       items.push_back(std::move(item));
     }
     return items;
   };
-  out["checks"] = list("check", checks, check_specs);
-  Json services = Json::array();
+  reply.checks = list("check", checks, check_specs);
   auto sts = statuses(checks);
   for (const auto& svc : config.services) {
     std::string state = "up";
@@ -117,57 +109,51 @@ Json Daemon::Impl::health_json() {
         if (st.state == State::Unknown && state == "up") state = "unknown";
       }
     }
-    services.push_back(
-        Json{{"name", svc.name}, {"checks", svc.checks}, {"shared", svc.shared}, {"state", state}});
+    reply.services.push_back({svc.name, svc.checks, svc.shared, state});
   }
-  out["services"] = std::move(services);
-  out["edges"] = list("edge", edges, edge_check_specs);
-  return out;
+  reply.edges = list("edge", edges, edge_check_specs);
+  return control::encode(reply);
 }
 
 Json Daemon::Impl::bgp_status_json() const {
   std::lock_guard lock(state_mu);
-  Json out = control::ok_reply();
-  out["version"] = config.version;
-  out["ready"] = ready;
-  out["generation"] = generation;
-  out["local_as"] = config.bgp.local_as;
+  control::BgpStatusReply reply;
+  reply.version = config.version;
+  reply.ready = ready;
+  reply.generation = generation;
+  reply.local_as = config.bgp.local_as;
   const auto& confirmed = bridge_confirmed.routes;
-  Json prefixes = Json::array();
   auto now = clock.now();
+  const bool have_bridge = bridge_seen.has_value();
   for (const auto& p : plan.prefixes) {
-    Json item{{"prefix", p.prefix},
-              {"desired", std::string(to_string(p.state))},
-              {"reason", p.reason},
-              {"alerts", p.alerts},
-              {"changes", p.changes}};
-    if (p.held_until) item["held_for_s"] = std::max(0.0, seconds(*p.held_until - now));
-    if (p.announce_at) item["announce_in_s"] = std::max(0.0, seconds(*p.announce_at - now));
-    bool have_bridge = bridge_seen.has_value();
+    control::PrefixStatus item;
+    item.prefix = p.prefix;
+    item.desired = std::string(to_string(p.state));
+    item.reason = p.reason;
+    item.alerts = p.alerts;
+    item.changes = p.changes;
+    if (p.held_until) item.held_for_s = std::max(0.0, seconds(*p.held_until - now));
+    if (p.announce_at) item.announce_in_s = std::max(0.0, seconds(*p.announce_at - now));
     auto parsed = net::parse_prefix(p.prefix);
     auto c = parsed ? confirmed.find(*parsed) : confirmed.end();
     if (!have_bridge) {
-      item["confirmed"] = "unknown";
+      item.confirmed = "unknown";
     } else {
-      item["confirmed"] = c == confirmed.end() ? "withdrawn" : "announced";
+      item.confirmed = c == confirmed.end() ? "withdrawn" : "announced";
     }
     bool want = p.state != PrefixState::Withdrawn;
-    item["in_sync"] = have_bridge && (want == (c != confirmed.end()));
+    item.in_sync = have_bridge && (want == (c != confirmed.end()));
     if (want && c != confirmed.end()) {
       auto route = plan.routes.routes.find(c->first);
-      if (route != plan.routes.routes.end()) item["in_sync"] = route->second == c->second;
+      if (route != plan.routes.routes.end()) item.in_sync = route->second == c->second;
     }
-    prefixes.push_back(std::move(item));
+    reply.prefixes.push_back(std::move(item));
   }
-  out["prefixes"] = std::move(prefixes);
-  Json bridge{{"connected", bridge_seen && now - *bridge_seen < kBridgeSeenWithin}};
-  if (bridge_seen) bridge["last_seen_s"] = seconds(now - *bridge_seen);
-  bridge["exabgp"] = bridge_exabgp;
-  Json reports = Json::array();
-  for (const auto& r : bridge_reports) reports.push_back(control::encode(r));
-  bridge["reports"] = std::move(reports);
-  out["bridge"] = std::move(bridge);
-  return out;
+  reply.bridge.connected = bridge_seen && now - *bridge_seen < kBridgeSeenWithin;
+  if (bridge_seen) reply.bridge.last_seen_s = seconds(now - *bridge_seen);
+  reply.bridge.exabgp = bridge_exabgp;
+  reply.bridge.reports.assign(bridge_reports.begin(), bridge_reports.end());
+  return control::encode(reply);
 }
 
 control::BridgeSyncReply Daemon::Impl::bridge_sync(const control::BridgeSyncRequest& req) {

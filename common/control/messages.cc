@@ -2,103 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/control/fields.h"
+
 namespace cdn::control {
-namespace {
 
-// Reads the fields of one JSON object; every error names the field's path.
-class Fields {
- public:
-  Fields(const Json& json, std::string path) : json_(json), path_(std::move(path)) {}
-
-  Status object() const {
-    if (!json_.is_object()) return Error(path_.empty() ? "message" : path_, "must be an object");
-    return Ok{};
-  }
-  // Each reader leaves `out` as it is when the field is absent (or null) and not required.
-  Status text(const char* key, std::string& out, bool required = false) const {
-    const Json* v = find(key);
-    if (!v) return absent(key, required);
-    if (!v->is_string()) return Error(at(key), "must be a string");
-    out = v->get<std::string>();
-    return Ok{};
-  }
-  Status integer(const char* key, int64_t& out, bool required = false) const {
-    const Json* v = find(key);
-    if (!v) return absent(key, required);
-    if (!v->is_number_integer()) return Error(at(key), "must be an integer");
-    out = v->get<int64_t>();
-    return Ok{};
-  }
-  Status count(const char* key, uint64_t& out, bool required = false) const {
-    const Json* v = find(key);
-    if (!v) return absent(key, required);
-    if (!v->is_number_unsigned() && !(v->is_number_integer() && v->get<int64_t>() >= 0))
-      return Error(at(key), "must be a whole number >= 0");
-    out = v->get<uint64_t>();
-    return Ok{};
-  }
-  Status number(const char* key, double& out, double min, double max, bool required = false) const {
-    const Json* v = find(key);
-    if (!v) return absent(key, required);
-    if (!v->is_number()) return Error(at(key), "must be a number");
-    double d = v->get<double>();
-    if (!(d >= min && d <= max)) return Error(at(key), "must be " + range(min, max));
-    out = d;
-    return Ok{};
-  }
-  Status boolean(const char* key, bool& out, bool required = false) const {
-    const Json* v = find(key);
-    if (!v) return absent(key, required);
-    if (!v->is_boolean()) return Error(at(key), "must be true or false");
-    out = v->get<bool>();
-    return Ok{};
-  }
-  // The array at `key` (an empty one when absent and not required).
-  Result<const Json*> array(const char* key, bool required = false) const {
-    static const Json kEmpty = Json::array();
-    const Json* v = find(key);
-    if (!v) {
-      if (required) return Error(at(key), "is missing");
-      return &kEmpty;
-    }
-    if (!v->is_array()) return Error(at(key), "must be a list");
-    return v;
-  }
-  std::string at(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
-
- private:
-  const Json* find(const char* key) const {
-    auto it = json_.find(key);
-    return it == json_.end() || it->is_null() ? nullptr : &*it;
-  }
-  Status absent(const char* key, bool required) const {
-    if (required) return Error(at(key), "is missing");
-    return Ok{};
-  }
-  static std::string range(double min, double max) {
-    auto text = [](double d) {
-      std::string s = std::to_string(d);
-      while (s.size() > 1 && s.back() == '0') s.pop_back();
-      if (!s.empty() && s.back() == '.') s.pop_back();
-      return s;
-    };
-    if (max >= 1e300) return ">= " + text(min);
-    return text(min) + ".." + text(max);
-  }
-  const Json& json_;
-  std::string path_;
-};
-
-constexpr double kUnbounded = 1e308;
-
-Json request(const char* name) { return Json{{"cmd", name}}; }
-
-#define CDN_TRY(expr)                        \
-  do {                                       \
-    if (auto st_ = (expr); !st_) return st_; \
-  } while (0)
-
-}  // namespace
+using detail::Fields;
+using detail::kUnbounded;
+using detail::request;
 
 std::string socket_path(const std::string& run_dir, std::string_view daemon) {
   std::string out = run_dir;
@@ -285,6 +195,15 @@ Status decode(const Json& json, StatsReply& out) {
   return f.integer("version", out.version);
 }
 
+Status detail::decode_report(const Json& json, const std::string& path, BridgeReport& out) {
+  Fields r(json, path);
+  CDN_TRY(r.object());
+  CDN_TRY(r.text("kind", out.kind, true));
+  CDN_TRY(r.text("prefix", out.prefix));
+  CDN_TRY(r.text("line", out.line));
+  return r.text("detail", out.detail);
+}
+
 Json encode(const BridgeReport& r) {
   return Json{{"kind", r.kind}, {"prefix", r.prefix}, {"line", r.line}, {"detail", r.detail}};
 }
@@ -315,13 +234,8 @@ Status decode(const Json& json, BridgeSyncRequest& out) {
   auto reports = f.array("reports");
   if (!reports) return reports.error();
   for (size_t i = 0; i < (*reports)->size(); ++i) {
-    Fields r((**reports)[i], "reports[" + std::to_string(i) + "]");
-    CDN_TRY(r.object());
     BridgeReport report;
-    CDN_TRY(r.text("kind", report.kind, true));
-    CDN_TRY(r.text("prefix", report.prefix));
-    CDN_TRY(r.text("line", report.line));
-    CDN_TRY(r.text("detail", report.detail));
+    CDN_TRY(detail::decode_report((**reports)[i], "reports[" + std::to_string(i) + "]", report));
     out.reports.push_back(std::move(report));
   }
   return f.text("exabgp", out.exabgp);

@@ -136,6 +136,69 @@ struct BridgeSyncReply {
   std::optional<routing::RouteSet> routes;  // when ready
 };
 
+// healthd's `health`: every check and edge probe with its state and why, and the services.
+struct ProbeResult {  // the last probe
+  bool up = false;
+  std::string reason;
+  double latency_ms = 0;
+  std::optional<double> load;  // edge probes that read a load
+};
+struct StateChange {  // the last change of state
+  int64_t at = 0;     // unix seconds
+  std::string from, to, reason;
+};
+struct CheckHealth {
+  std::string name;
+  std::string kind;  // "http", "dns", ...
+  std::string target;
+  std::string state = "unknown";
+  std::string reason = "not started";
+  uint64_t changes = 0;
+  uint64_t probes = 0;
+  std::optional<ProbeResult> last;
+  std::optional<int64_t> held_until;  // unix seconds, while held down
+  std::optional<StateChange> last_change;
+};
+struct ServiceHealth {
+  std::string name;
+  std::vector<std::string> checks;
+  bool shared = false;
+  std::string state;  // "up", "down", "unknown"
+};
+struct HealthReply {
+  int64_t version = 0;
+  std::vector<CheckHealth> checks;
+  std::vector<ServiceHealth> services;
+  std::vector<CheckHealth> edges;  // the edge monitor's probes
+};
+
+// healthd's `bgp-status`: each prefix, what healthd wants and why, what the bridge confirmed.
+struct PrefixStatus {
+  std::string prefix;
+  std::string desired;  // "announced", "withdrawn", ...
+  std::string reason;
+  std::vector<std::string> alerts;
+  int64_t changes = 0;
+  std::optional<double> held_for_s;
+  std::optional<double> announce_in_s;
+  std::string confirmed;  // "announced", "withdrawn", "unknown" (no bridge yet)
+  bool in_sync = false;
+};
+struct BridgeStatus {
+  bool connected = false;
+  std::optional<double> last_seen_s;
+  std::string exabgp;
+  std::vector<BridgeReport> reports;  // the latest, oldest first
+};
+struct BgpStatusReply {
+  int64_t version = 0;
+  bool ready = false;  // false while the checks warm up: no routes sent yet
+  uint64_t generation = 0;
+  int64_t local_as = 0;
+  std::vector<PrefixStatus> prefixes;
+  BridgeStatus bridge;
+};
+
 // Codecs. encode() writes the "cmd" of a request and "ok": true of a reply.
 Json encode(const StatusRequest&);
 Json encode(const StatsRequest&);
@@ -152,6 +215,8 @@ Json encode(const StatsReply&);
 Json encode(const BridgeReport&);
 Json encode(const BridgeSyncRequest&);
 Json encode(const BridgeSyncReply&);
+Json encode(const HealthReply&);
+Json encode(const BgpStatusReply&);
 
 Status decode(const Json& json, StatusRequest& out);
 Status decode(const Json& json, StatsRequest& out);
@@ -167,6 +232,8 @@ Status decode(const Json& json, StatusReply& out);
 Status decode(const Json& json, StatsReply& out);
 Status decode(const Json& json, BridgeSyncRequest& out);
 Status decode(const Json& json, BridgeSyncReply& out);
+Status decode(const Json& json, HealthReply& out);
+Status decode(const Json& json, BgpStatusReply& out);
 
 // A command whose handler takes the decoded request: a request that does not decode is
 // answered {"ok":false,"error":"NAME: FIELD: reason"} without calling it.

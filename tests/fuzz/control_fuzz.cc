@@ -58,6 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   round_trip<cdn::control::StatusReply>(parsed);
   round_trip<cdn::control::StatsReply>(parsed);
   round_trip<cdn::control::BridgeSyncReply>(parsed);
+  round_trip<cdn::control::HealthReply>(parsed);
+  round_trip<cdn::control::BgpStatusReply>(parsed);
   (void)reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return 0;
 }

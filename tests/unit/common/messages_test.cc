@@ -90,7 +90,70 @@ TEST_CASE("every reply other programs read round-trips with ok true") {
   CHECK_FALSE(round_trip(waiting).routes.has_value());
 }
 
+TEST_CASE("healthd's health and bgp-status documents round-trip, every field") {
+  HealthReply health;
+  health.version = 5;
+  CheckHealth web;
+  web.name = "web";
+  web.kind = "http";
+  web.target = "127.0.0.1:80";
+  web.state = "up";
+  web.reason = "200 OK";
+  web.changes = 2;
+  web.probes = 40;
+  web.last = ProbeResult{true, "200 OK", 1.25, 0.4};
+  web.held_until = 1700000000;
+  web.last_change = StateChange{1699999990, "down", "up", "rise 3 of 3"};
+  CheckHealth idle;
+  idle.name = "dns";
+  health.checks = {web, idle};
+  health.edges = {web};
+  health.services = {{"www", {"web", "dns"}, true, "unknown"}};
+  auto h = round_trip(health);
+  REQUIRE(h.checks.size() == 2);
+  CHECK(h.checks[0].last->load == 0.4);
+  CHECK(h.checks[0].last_change->reason == "rise 3 of 3");
+  CHECK(h.checks[1].state == "unknown");
+  CHECK_FALSE(h.checks[1].last.has_value());
+  CHECK(h.services[0].checks == std::vector<std::string>{"web", "dns"});
+  CHECK(h.edges.size() == 1);
+
+  BgpStatusReply bgp;
+  bgp.version = 5;
+  bgp.ready = true;
+  bgp.generation = 9;
+  bgp.local_as = 64500;
+  PrefixStatus p;
+  p.prefix = "192.0.2.0/24";
+  p.desired = "announced";
+  p.reason = "service www up";
+  p.alerts = {"next hop unreachable"};
+  p.changes = 3;
+  p.held_for_s = 12.5;
+  p.confirmed = "withdrawn";
+  bgp.prefixes = {p};
+  bgp.bridge.connected = true;
+  bgp.bridge.last_seen_s = 0.5;
+  bgp.bridge.exabgp = "up 198.51.100.1";
+  bgp.bridge.reports = {{"refused", "192.0.2.0/24", "announce route 192.0.2.0/24", "bad"}};
+  auto b = round_trip(bgp);
+  REQUIRE(b.prefixes.size() == 1);
+  CHECK(b.prefixes[0].held_for_s == 12.5);
+  CHECK_FALSE(b.prefixes[0].announce_in_s.has_value());
+  CHECK(b.prefixes[0].alerts == p.alerts);
+  CHECK(b.bridge.reports == bgp.bridge.reports);
+  CHECK(b.local_as == 64500);
+}
+
 TEST_CASE("a malformed message is refused naming the field and the reason") {
+  CHECK(decode_error<HealthReply>(
+            R"({"version":1,"checks":[{"name":"a","state":"up","last":{}}]})") ==
+        "checks[0].last.up: is missing");
+  CHECK(decode_error<BgpStatusReply>(
+            R"({"version":1,"prefixes":[{"prefix":"p","held_for_s":-1}]})") ==
+        "prefixes[0].held_for_s: must be >= 0");
+  CHECK(decode_error<BgpStatusReply>(R"({"version":1,"bridge":{"reports":[{}]}})") ==
+        "bridge.reports[0].kind: is missing");
   CHECK(decode_error<EdgeStateRequest>(R"({"cmd":"edge-state"})") == "edges: is missing");
   CHECK(decode_error<EdgeStateRequest>(R"({"edges":[{"state":"up"}]})") ==
         "edges[0].name: is missing");
