@@ -75,6 +75,16 @@ class Fields {
     if (!v->is_array()) return Error(at(key), "must be a list");
     return v;
   }
+  // Calls `item(json, path)` for each element of the list at `key` ("key[i]" paths).
+  template <class F>
+  Status each(const char* key, F&& item) const {
+    auto list = array(key);
+    if (!list) return list.error();
+    for (size_t i = 0; i < (*list)->size(); ++i) {
+      if (auto st = item((**list)[i], at(key) + "[" + std::to_string(i) + "]"); !st) return st;
+    }
+    return Ok{};
+  }
   std::string at(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
 
  private:
@@ -108,6 +118,14 @@ inline Json request(const char* name) { return Json{{"cmd", name}}; }
   do {                                       \
     if (auto st_ = (expr); !st_) return st_; \
   } while (0)
+
+// A JSON list of `items`, each through `encode_one`.
+template <class Items, class F>
+Json list_json(const Items& items, F&& encode_one) {
+  Json out = Json::array();
+  for (const auto& item : items) out.push_back(encode_one(item));
+  return out;
+}
 
 // One of the bridge's reports at `path` ("reports[2]", "bridge.reports[0]").
 Status decode_report(const Json& json, const std::string& path, BridgeReport& out);

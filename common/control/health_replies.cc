@@ -90,14 +90,12 @@ Status decode_check(const Json& json, const std::string& path, CheckHealth& out)
 }
 
 Status decode_checks(const Fields& f, const char* key, std::vector<CheckHealth>& out) {
-  auto list = f.array(key);
-  if (!list) return list.error();
-  for (size_t i = 0; i < (*list)->size(); ++i) {
+  return f.each(key, [&out](const Json& item, const std::string& path) {
     CheckHealth c;
-    CDN_TRY(decode_check((**list)[i], f.at(key) + "[" + std::to_string(i) + "]", c));
+    CDN_TRY(decode_check(item, path, c));
     out.push_back(std::move(c));
-  }
-  return Ok{};
+    return Status(Ok{});
+  });
 }
 
 }  // namespace
@@ -110,12 +108,9 @@ Json encode(const HealthReply& r) {
     for (const auto& c : *list) items.push_back(encode_check(c));
     out[key] = std::move(items);
   }
-  Json services = Json::array();
-  for (const auto& s : r.services) {
-    services.push_back(
-        Json{{"name", s.name}, {"checks", s.checks}, {"shared", s.shared}, {"state", s.state}});
-  }
-  out["services"] = std::move(services);
+  out["services"] = detail::list_json(r.services, [](const ServiceHealth& s) {
+    return Json{{"name", s.name}, {"checks", s.checks}, {"shared", s.shared}, {"state", s.state}};
+  });
   return out;
 }
 
@@ -125,10 +120,8 @@ Status decode(const Json& json, HealthReply& out) {
   CDN_TRY(f.integer("version", out.version, true));
   CDN_TRY(decode_checks(f, "checks", out.checks));
   CDN_TRY(decode_checks(f, "edges", out.edges));
-  auto services = f.array("services");
-  if (!services) return services.error();
-  for (size_t i = 0; i < (*services)->size(); ++i) {
-    Fields s((**services)[i], "services[" + std::to_string(i) + "]");
+  return f.each("services", [&out](const Json& item, const std::string& path) {
+    Fields s(item, path);
     CDN_TRY(s.object());
     ServiceHealth service;
     CDN_TRY(s.text("name", service.name, true));
@@ -136,8 +129,8 @@ Status decode(const Json& json, HealthReply& out) {
     CDN_TRY(s.boolean("shared", service.shared));
     CDN_TRY(s.text("state", service.state));
     out.services.push_back(std::move(service));
-  }
-  return Ok{};
+    return Status(Ok{});
+  });
 }
 
 Json encode(const BgpStatusReply& r) {
@@ -158,9 +151,8 @@ Json encode(const BgpStatusReply& r) {
   out["prefixes"] = std::move(prefixes);
   Json bridge{{"connected", r.bridge.connected}, {"exabgp", r.bridge.exabgp}};
   if (r.bridge.last_seen_s) bridge["last_seen_s"] = *r.bridge.last_seen_s;
-  Json reports = Json::array();
-  for (const auto& report : r.bridge.reports) reports.push_back(encode(report));
-  bridge["reports"] = std::move(reports);
+  bridge["reports"] = detail::list_json(r.bridge.reports,
+                                        [](const BridgeReport& report) { return encode(report); });
   out["bridge"] = std::move(bridge);
   return out;
 }
@@ -172,10 +164,8 @@ Status decode(const Json& json, BgpStatusReply& out) {
   CDN_TRY(f.boolean("ready", out.ready));
   CDN_TRY(f.count("generation", out.generation));
   CDN_TRY(f.integer("local_as", out.local_as));
-  auto prefixes = f.array("prefixes");
-  if (!prefixes) return prefixes.error();
-  for (size_t i = 0; i < (*prefixes)->size(); ++i) {
-    Fields p((**prefixes)[i], "prefixes[" + std::to_string(i) + "]");
+  Status prefixes = f.each("prefixes", [&out](const Json& item, const std::string& path) {
+    Fields p(item, path);
     CDN_TRY(p.object());
     PrefixStatus status;
     CDN_TRY(p.text("prefix", status.prefix, true));
@@ -188,21 +178,22 @@ Status decode(const Json& json, BgpStatusReply& out) {
     CDN_TRY(p.text("confirmed", status.confirmed));
     CDN_TRY(p.boolean("in_sync", status.in_sync));
     out.prefixes.push_back(std::move(status));
-  }
+    return Status(Ok{});
+  });
+  if (!prefixes) return prefixes;
   if (auto it = json.find("bridge"); it != json.end() && !it->is_null()) {
     Fields b(*it, "bridge");
     CDN_TRY(b.object());
     CDN_TRY(b.boolean("connected", out.bridge.connected));
     CDN_TRY(optional_number(b, "last_seen_s", out.bridge.last_seen_s, 0, kUnbounded));
     CDN_TRY(b.text("exabgp", out.bridge.exabgp));
-    auto reports = b.array("reports");
-    if (!reports) return reports.error();
-    for (size_t i = 0; i < (*reports)->size(); ++i) {
+    Status reports = b.each("reports", [&out](const Json& item, const std::string& path) {
       BridgeReport report;
-      CDN_TRY(detail::decode_report((**reports)[i], "bridge.reports[" + std::to_string(i) + "]",
-                                    report));
+      CDN_TRY(detail::decode_report(item, path, report));
       out.bridge.reports.push_back(std::move(report));
-    }
+      return Status(Ok{});
+    });
+    if (!reports) return reports;
   }
   return Ok{};
 }

@@ -11,16 +11,6 @@
 namespace cdn::dns {
 namespace {
 
-// Every error, one "PLACE: reason" per line.
-Error joined(const std::vector<Error>& errors) {
-  std::string text;
-  for (const auto& e : errors) {
-    if (!text.empty()) text += "\n";
-    text += e.text();
-  }
-  return Error(text);
-}
-
 // A zone with more changed owners than this since it was compiled is compiled whole again.
 constexpr size_t kMaxPatchedOwners = 1000;
 
@@ -55,8 +45,8 @@ Result<std::shared_ptr<const CompiledZone>> compile_stored(store::DnsConfigRead&
     data.records.push_back(std::move(*record));
   });
   if (!visited) return visited.error();
-  if (!errors.empty()) return joined(errors);
-  if (auto invalid = validate_zone(data); !invalid.empty()) return joined(invalid);
+  if (!errors.empty()) return joined_errors(errors);
+  if (auto invalid = validate_zone(data); !invalid.empty()) return joined_errors(invalid);
   auto zone = CompiledZone::compile(data);
   if (!zone) return zone.error();
   return std::make_shared<const CompiledZone>(std::move(zone.value()));
@@ -115,7 +105,7 @@ Result<Loaded> SnapshotLoader::load_files() {
   std::vector<ZoneData> zones;
   for (const auto& f : source_.zone_files) {
     auto load = load_zone_file(f.path, f.origin);
-    if (!load.ok()) return joined(load.errors);
+    if (!load.ok()) return joined_errors(load.errors);
     zones.push_back(std::move(load.zone));
   }
   SnapshotOptions options;

@@ -17,15 +17,6 @@ namespace {
 
 bool structural(uint16_t t) { return t == type::NS || t == type::DNAME || t == type::SOA; }
 
-Error joined(const std::vector<Error>& errors) {
-  std::string text;
-  for (const auto& e : errors) {
-    if (!text.empty()) text += "\n";
-    text += e.text();
-  }
-  return Error(text);
-}
-
 }  // namespace
 
 Result<std::optional<CompiledZone>> CompiledZone::patch(const std::vector<OwnerChange>& changes,
@@ -59,7 +50,7 @@ Result<std::optional<CompiledZone>> CompiledZone::patch(const std::vector<OwnerC
   for (const auto& change : changes) {
     touched.records.insert(touched.records.end(), change.records.begin(), change.records.end());
   }
-  if (auto errors = validate_zone(touched); !errors.empty()) return joined(errors);
+  if (auto errors = validate_zone(touched); !errors.empty()) return joined_errors(errors);
 
   CompiledZone z = *this;
   ZoneBuilder b(z);

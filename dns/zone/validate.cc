@@ -325,4 +325,13 @@ std::vector<Error> validate_zone(const ZoneData& zone,
   return errors;
 }
 
+Error joined_errors(const std::vector<Error>& errors) {
+  std::string text;
+  for (const auto& e : errors) {
+    if (!text.empty()) text += "\n";
+    text += e.text();
+  }
+  return Error(text);
+}
+
 }  // namespace cdn::dns

@@ -13,6 +13,9 @@
 
 namespace cdn::dns {
 
+// Every error, one "PLACE: reason" per line, as one Error.
+Error joined_errors(const std::vector<Error>& errors);
+
 // Errors name records as "SOURCE:LINE" (just SOURCE when the line is 0).
 std::vector<Error> validate_zone(const ZoneData& zone);
 

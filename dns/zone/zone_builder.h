@@ -12,7 +12,17 @@
 
 namespace cdn::dns {
 
-inline constexpr size_t kNodesPerShard = 4096;  // a large zone's shards: what a patch copies
+inline constexpr size_t kNodesPerShard = 4096;
+inline constexpr uint32_t kIndexMask = (1u << kShardShift) - 1;
+inline uint32_t shard_of(uint32_t hash, size_t shards) {
+  return (hash >> kShardShift) & uint32_t(shards - 1);
+}
+
+// A power of two at least twice `n`.
+size_t table_size_for(size_t n);
+// The index of a name's node in one shard, or kNone.
+uint32_t find_in(const ZoneShard& s, const uint8_t* lower_name, size_t len, uint32_t hash) noexcept;
+// a large zone's shards: what a patch copies
 
 class ZoneBuilder {
  public:
