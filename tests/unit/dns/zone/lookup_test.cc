@@ -9,6 +9,7 @@
 #include "dns/wire/wire.h"
 #include "dns/zone/loader.h"
 #include "tests/support/dns_message.h"
+#include "tests/support/zone_lookup.h"
 
 using namespace cdn::dns;
 
@@ -42,15 +43,7 @@ struct Zone {
     return std::move(compiled.value());
   }
   LookupResult find(const std::string& name, uint16_t qtype) const {
-    auto wire = cdn::test::wire_name(name);
-    for (auto& c : wire) c = ascii_lower(c);
-    uint8_t labels[kMaxLabels];
-    uint32_t hashes[kMaxLabels + 1];
-    size_t n = 0;
-    for (size_t i = 0; wire[i] != 0; i += wire[i] + 1) labels[n++] = uint8_t(i);
-    suffix_hashes(wire.data(), labels, n, hashes);
-    NameView view{wire.data(), wire.size(), labels, n, hashes};
-    return lookup(zone, view, qtype);
+    return cdn::test::lookup_text(zone, name, qtype);
   }
 };
 

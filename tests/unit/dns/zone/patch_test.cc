@@ -17,6 +17,7 @@
 #include "dns/zone/loader.h"
 #include "dns/zone/lookup.h"
 #include "tests/support/dns_message.h"
+#include "tests/support/zone_lookup.h"
 
 using namespace cdn::dns;
 
@@ -74,15 +75,7 @@ OwnerChange change_of(const Model& m, const std::string& owner) {
 
 // Everything one lookup says, spelled out so two zones can be compared.
 std::string describe(const CompiledZone& zone, const std::string& name, uint16_t qtype) {
-  auto wire = cdn::test::wire_name(name);
-  for (auto& c : wire) c = ascii_lower(c);
-  uint8_t labels[kMaxLabels];
-  uint32_t hashes[kMaxLabels + 1];
-  size_t n = 0;
-  for (size_t i = 0; wire[i] != 0; i += wire[i] + 1) labels[n++] = uint8_t(i);
-  suffix_hashes(wire.data(), labels, n, hashes);
-  NameView view{wire.data(), wire.size(), labels, n, hashes};
-  LookupResult r = lookup(zone, view, qtype);
+  LookupResult r = cdn::test::lookup_text(zone, name, qtype);
   std::string out = std::to_string(int(r.kind)) + (r.wildcard ? " wild" : "");
   if (r.node != kNone) {
     const Node& node = zone.node(r.node);
@@ -233,6 +226,7 @@ TEST_CASE("patched zones answer exactly as zones compiled whole") {
       }
     }
     std::vector<OwnerChange> change;
+    change.reserve(touched.size());
     for (const auto& owner : touched) change.push_back(change_of(model, owner));
     auto patched = zone.patch(change, "db:example");
     REQUIRE_MESSAGE(patched.has_value(), patched.error().text());
